@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+import { BondtrackError, describeError } from '../runtime/errors.js';
+import { adapterCommand } from './commands/adapter.js';
+import { dbCommand } from './commands/db.js';
+import { demoCommand } from './commands/demo.js';
+import { pipelineCommand } from './commands/pipeline.js';
+import { servicesCommand } from './commands/services.js';
+import { simulateCommand } from './commands/simulate.js';
+
+/** A thin dispatcher: one file per subcommand under cli/commands/. */
+const program = new Command('bondtrack')
+  .description(
+    'RFID pallet tracking for customs-bonded zones.\n\n' +
+      'Connection settings come from flags, then the environment (MQTT_URL, KAFKA_BROKERS,\n' +
+      'DATABASE_URL, DATABASE_SCHEMA, BONDTRACK_TOPIC_PREFIX, BONDTRACK_SITE), then a config file\n' +
+      '(--config or BONDTRACK_CONFIG, YAML or JSON), then defaults.',
+  )
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+program.addCommand(servicesCommand());
+program.addCommand(simulateCommand());
+program.addCommand(adapterCommand());
+program.addCommand(pipelineCommand());
+program.addCommand(demoCommand());
+program.addCommand(dbCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version end here with exit code 0; usage errors were already printed.
+    process.exitCode = err.exitCode;
+  } else if (err instanceof BondtrackError) {
+    process.stderr.write(`bondtrack: ${err.message} [${err.code}]\n`);
+    process.exitCode = 2;
+  } else {
+    process.stderr.write(`bondtrack: ${describeError(err)}\n`);
+    if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}

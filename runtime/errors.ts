@@ -1,0 +1,29 @@
+/**
+ * The base of every error Bondtrack raises on purpose. `code` is stable (dashboards, alerts and
+ * dead-letter records key on it); `retriable` tells retry loops whether trying again can help.
+ */
+export class BondtrackError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+
+  constructor(code: string, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // new.target, not a literal: subclasses get their own name without repeating it.
+    this.name = new.target.name;
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Options or configuration that cannot work; the message names the field. */
+export class ConfigError extends BondtrackError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('BT_CONFIG_INVALID', message, options);
+  }
+}
+
+/** Render anything thrown as one line for logs and dead-letter reasons. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

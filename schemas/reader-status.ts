@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { EpochMicros, Identifier } from './primitives.js';
+
+export const ReaderState = z.enum(['online', 'offline', 'degraded']);
+export type ReaderState = z.infer<typeof ReaderState>;
+
+/** Retained on `…/readers/{readerId}/status`; the adapter's MQTT last will publishes `offline`. */
+export const ReaderStatus = z.object({
+  v: z.literal(1),
+  site: Identifier,
+  readerId: Identifier,
+  state: ReaderState,
+  /** Absent in a last-will message, which is fixed when the connection opens. */
+  atUs: EpochMicros.optional(),
+  detail: z.string().max(500).optional(),
+});
+export type ReaderStatus = z.infer<typeof ReaderStatus>;
