@@ -35,7 +35,7 @@ export type ConfigInput = z.input<typeof BondtrackConfig>;
 export const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
-function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (env['MQTT_URL']) out['mqttUrl'] = env['MQTT_URL'];
   if (env['KAFKA_BROKERS']) out['kafkaBrokers'] = env['KAFKA_BROKERS'].split(',').map((s) => s.trim()).filter(Boolean);
@@ -43,10 +43,10 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   if (env['DATABASE_SCHEMA']) out['databaseSchema'] = env['DATABASE_SCHEMA'];
   if (env['BONDTRACK_TOPIC_PREFIX']) out['topicPrefix'] = env['BONDTRACK_TOPIC_PREFIX'];
   if (env['BONDTRACK_SITE']) out['siteFile'] = env['BONDTRACK_SITE'];
-  return out as ConfigInput;
+  return out;
 }
 
-async function fromFile(path: string): Promise<ConfigInput> {
+async function fromFile(path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -55,7 +55,9 @@ async function fromFile(path: string): Promise<ConfigInput> {
   }
   try {
     const parsed: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-    return (parsed ?? {}) as ConfigInput;
+    if (parsed === null || parsed === undefined) return {};
+    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a mapping');
+    return parsed as Record<string, unknown>;
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid: ${describeError(err)}`, { cause: err });
   }

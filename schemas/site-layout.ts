@@ -13,6 +13,11 @@ export const Zone = z.object({
   bonded: z.boolean(),
   /** Zones whose antennas can cross-read tags in this one (RF neighbours). */
   neighbours: z.array(Identifier).default([]),
+  /**
+   * For a GATE: the zone on the outer side of its portal, where a pallet that crossed it OUT is.
+   * A gate whose outer side is not bonded leads out of the bonded area (an exit for customs).
+   */
+  outside: Identifier.optional(),
   /** GS1 Global Location Number of the zone, for EPCIS readPoint/bizLocation. */
   sgln: z.string().regex(/^urn:epc:id:sgln:/).optional(),
 });
@@ -78,6 +83,11 @@ export const SiteLayout = z
         if (!zoneIds.has(n)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'neighbours', j], message: `unknown zone ${n}` });
       }),
     );
+    site.zones.forEach((zone, i) => {
+      if (zone.outside === undefined) return;
+      if (zone.kind !== 'GATE') ctx.addIssue({ code: 'custom', path: ['zones', i, 'outside'], message: 'only a GATE has an outer side' });
+      if (!zoneIds.has(zone.outside)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'outside'], message: `unknown zone ${zone.outside}` });
+    });
     const readerIds = new Set<string>();
     site.readers.forEach((reader, i) => {
       if (readerIds.has(reader.id)) ctx.addIssue({ code: 'custom', path: ['readers', i, 'id'], message: `duplicate reader id ${reader.id}` });

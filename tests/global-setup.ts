@@ -1,10 +1,22 @@
 import type { TestProject } from 'vitest/node';
+import { servicesUp } from '../services/services.js';
 
-// PLACEHOLDER (replaced by the services work): provides service addresses from env/defaults.
-export default function setup(project: TestProject): void {
+/**
+ * `bondtrack services up`, the same code, once per test run: reuses what runs, starts what is
+ * missing (Kafka from Maven Central jars on first use) and waits until all are healthy.
+ * There is deliberately no teardown: leaving Kafka running makes the next run start in well under a
+ * second, and CI machines are discarded anyway. `bondtrack services down` stops it.
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  const result = await servicesUp({ progress: (message) => process.stderr.write(`[services] ${message}\n`) });
+  const kafka = result.services.kafka;
+  const pid = kafka.pid === undefined ? '' : ` pid ${kafka.pid}`;
+  process.stderr.write(
+    `[services] healthy after ${(result.elapsedMs / 1000).toFixed(1)} s (kafka ${kafka.action} at ${kafka.address}${pid})\n`,
+  );
   project.provide('services', {
-    kafkaBrokers: (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(','),
-    mqttUrl: process.env['MQTT_URL'] ?? 'mqtt://127.0.0.1:1883',
-    databaseUrl: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+    kafkaBrokers: result.endpoints.kafkaBrokers,
+    mqttUrl: result.endpoints.mqttUrl,
+    databaseUrl: result.endpoints.databaseUrl,
   });
 }

@@ -1,6 +1,57 @@
-import { Command } from 'commander';
+import { Argument, Command, Option } from 'commander';
+import { STAGE_NAMES, startPipeline, type StageName } from '../../pipeline/pipeline.js';
+import { DEFAULT_DATABASE_URL, DEFAULT_MQTT_URL } from '../../runtime/config.js';
+import { describeError } from '../../runtime/errors.js';
+import { createLogger } from '../../runtime/logger.js';
+import { loadManifest, loadSiteLayout, DEMO_MANIFEST_FILE, DEMO_SITE_FILE } from '../../runtime/site-file.js';
+import { addConnectionOptions, configFromFlags, untilSignal, type ConnectionFlags } from '../connection-options.js';
 
-// Placeholder until this command is written; replaced by its owner.
+interface PipelineFlags extends ConnectionFlags {
+  manifest?: string;
+}
+
 export function pipelineCommand(): Command {
-  return new Command('pipeline').description('(not yet implemented)');
+  const command = new Command('pipeline')
+    .description(
+      'Run pipeline stages: bridge (MQTT → Kafka), dedup (reads → observations), locate (observations → ' +
+        'zone events and alerts) and sink (→ PostgreSQL/TimescaleDB). Start the same stage in several ' +
+        'processes to scale it out: they share a consumer group.',
+    )
+    .addArgument(new Argument('[stages...]', `stages to run (default: all): ${STAGE_NAMES.join(', ')}`).choices(STAGE_NAMES))
+    .addOption(new Option('--manifest <file>', 'pallet manifest (JSON) for unknown-tag rules (default: the demo manifest when the site is the demo site)'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  bondtrack pipeline                      # all stages, local services\n' +
+        '  bondtrack pipeline dedup locate         # two stages in this process\n' +
+        '  KAFKA_BROKERS=k1:9092,k2:9092 DATABASE_URL=postgres://… bondtrack pipeline sink\n',
+    );
+  addConnectionOptions(command);
+  command.action(async (stagesArg: StageName[], flags: PipelineFlags) => {
+    const config = await configFromFlags(flags);
+    const stages = stagesArg.length > 0 ? stagesArg : [...STAGE_NAMES];
+    const log = createLogger('pipeline', { stages });
+    const site = await loadSiteLayout(config.siteFile);
+    const manifestFile = flags.manifest ?? (config.siteFile === DEMO_SITE_FILE ? DEMO_MANIFEST_FILE : undefined);
+    const manifest = manifestFile ? await loadManifest(manifestFile) : undefined;
+    const pipeline = await startPipeline({
+      stages,
+      kafkaBrokers: config.kafkaBrokers,
+      topicPrefix: config.topicPrefix,
+      site,
+      manifest,
+      mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,
+      databaseUrl: config.databaseUrl ?? DEFAULT_DATABASE_URL,
+      databaseSchema: config.databaseSchema,
+      log,
+      onFatal: (err) => {
+        log.fatal({ err: describeError(err) }, 'stage cannot continue safely; exiting to restart from committed offsets');
+        process.exit(70);
+      },
+    });
+    log.info({ stages, site: site.site, topicPrefix: config.topicPrefix }, 'pipeline running');
+    const signal = await untilSignal();
+    log.info({ signal }, 'stopping');
+    await pipeline.stop();
+  });
+  return command;
 }

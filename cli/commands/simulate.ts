@@ -1,6 +1,185 @@
-import { Command } from 'commander';
+import { once } from 'node:events';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from '../../runtime/config.js';
+import { ConfigError } from '../../runtime/errors.js';
+import {
+  PROFILES,
+  createSimulation,
+  loadScenario,
+  openReaderPtys,
+  paceSimulation,
+  runSimulatorToSerial,
+  type ProfileName,
+  type SimulatedRead,
+  type Simulation,
+} from '../../simulators/index.js';
 
-// Placeholder until this command is written; replaced by its owner.
+interface SimulateFlags {
+  site?: string;
+  manifest?: string;
+  customs: string | false | undefined;
+  schedule: string | false | undefined;
+  seed: number;
+  duration: number;
+  speed?: number;
+  start?: number;
+  pallets?: number;
+  profile: ProfileName;
+  timeScale?: number;
+  truth?: string;
+  out?: 'jsonl' | 'none';
+  serialLinks?: string;
+}
+
+function number(what: string, check: (n: number) => boolean): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${what}, got "${value}"`);
+    return n;
+  };
+}
+
+/** µs since the epoch from an ISO 8601 time or a plain integer of µs. */
+function parseStart(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value);
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError(`must be an ISO 8601 time or µs since the epoch, got "${value}"`);
+  return ms * 1000;
+}
+
 export function simulateCommand(): Command {
-  return new Command('simulate').description('(not yet implemented)');
+  return new Command('simulate')
+    .summary('run the simulated bonded zone: readers, pallets and ground truth')
+    .description(
+      'Simulate the readers of a site while pallets move through it (entry portal, dock, storage, ' +
+        'inspection, staging, exit portal), with the customs decisions and incidents of the seeds. ' +
+        'Reads carry virtual time; the same seed and --start give byte-identical output.\n\n' +
+        '--out jsonl prints one {"readerId":…,"read":{TagRead}} line per read on stdout. ' +
+        '--serial-links DIR creates one pseudo-terminal per reader, linked as DIR/<readerId>, and writes ' +
+        "each reader's reads there as jsonl lines in real time: point the serial adapter at DIR/<readerId>. " +
+        'A summary goes to stderr at the end; Ctrl-C stops cleanly.',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  $ bondtrack simulate --profile test --duration 60 --pallets 20 --truth truth.jsonl > reads.jsonl\n' +
+        '  $ bondtrack simulate --serial-links /tmp/bt-readers --duration 0     # until Ctrl-C, real time\n',
+    )
+    .option('--site <file>', 'site layout, YAML or JSON (default: env BONDTRACK_SITE, else seeds/demo-site.yaml)')
+    .option('--manifest <file>', 'pallet manifest (default: seeds/demo-manifest.json)')
+    .option('--customs <file>', 'customs declarations seed (default: seeds/demo-customs.json)')
+    .option('--no-customs', 'no customs decisions: nothing is released, no pallet leaves')
+    .option('--schedule <file>', 'truck arrivals and incidents (default: seeds/demo-schedule.json)')
+    .option('--no-schedule', 'no schedule: trucks are generated from the seed')
+    .option('--seed <n>', 'random seed; the same seed gives the same run', number('must be an integer', Number.isInteger), 1)
+    .option('--duration <seconds>', 'virtual seconds to simulate; 0 runs until interrupted', number('must be ≥ 0', (n) => n >= 0), 600)
+    .option('--speed <x>', 'virtual seconds per real second; 0 = as fast as possible (default: 1 with --serial-links, else 0)', number('must be ≥ 0', (n) => n >= 0))
+    .option('--start <time>', 'virtual start, ISO 8601 or µs since the epoch (default: now)', parseStart)
+    .option('--pallets <n>', 'simulate only the first N pallets in arrival order', number('must be a positive integer', (n) => Number.isInteger(n) && n > 0))
+    .addOption(new Option('--profile <name>', 'flow speed: demo (minutes per zone) or test (seconds)').choices(Object.keys(PROFILES)).default('demo'))
+    .option('--time-scale <x>', "multiply the seeds' offsets by X (default: the profile's)", number('must be > 0', (n) => n > 0))
+    .option('--truth <file>', 'write ground truth as JSONL to FILE as it happens')
+    .addOption(new Option('--out <format>', 'reads on stdout (default: jsonl without --serial-links, else none)').choices(['jsonl', 'none']))
+    .option('--serial-links <dir>', 'one pty per reader, linked as DIR/<readerId>; reads written there as jsonl lines')
+    .action(async (flags: SimulateFlags) => {
+      await simulate(flags);
+    });
+}
+
+async function simulate(flags: SimulateFlags): Promise<void> {
+  const config = await loadConfig({ siteFile: flags.site });
+  const scenario = await loadScenario({
+    siteFile: config.siteFile,
+    manifestFile: flags.manifest,
+    customsFile: flags.customs,
+    scheduleFile: flags.schedule,
+  });
+  const startUs = flags.start ?? Date.now() * 1000;
+  const simulation = createSimulation({
+    ...scenario,
+    seed: flags.seed,
+    startUs,
+    palletCount: flags.pallets,
+    profile: flags.profile,
+    timeScale: flags.timeScale,
+    truthFile: flags.truth,
+  });
+  const out = flags.out ?? (flags.serialLinks === undefined ? 'jsonl' : 'none');
+  const pace = {
+    durationSec: flags.duration === 0 ? Infinity : flags.duration,
+    speed: flags.speed ?? (flags.serialLinks === undefined ? 0 : 1),
+  };
+  if (pace.durationSec === Infinity && pace.speed === 0 && out === 'jsonl' && process.stdout.isTTY) {
+    throw new ConfigError('--duration 0 with --speed 0 would flood the terminal; give a duration or a speed');
+  }
+
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // `bondtrack simulate | head` closes stdout early: stop instead of crashing on EPIPE.
+  const onStdoutError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE') stop();
+    else throw err;
+  };
+  process.stdout.on('error', onStdoutError);
+  const printReads = async (reads: readonly SimulatedRead[]): Promise<void> => {
+    if (out !== 'jsonl' || reads.length === 0 || controller.signal.aborted) return;
+    const text = reads.map((r) => `${JSON.stringify({ readerId: r.readerId, read: r.read })}\n`).join('');
+    if (!process.stdout.write(text)) await once(process.stdout, 'drain', { signal: controller.signal }).catch(() => undefined);
+  };
+
+  let readsByReader: Record<string, number> = {};
+  try {
+    if (flags.serialLinks !== undefined) {
+      const ptys = await openReaderPtys(
+        flags.serialLinks,
+        scenario.site.readers.map((r) => r.id),
+      );
+      process.stderr.write(`bondtrack simulate: ${ptys.pairs.size} readers linked in ${flags.serialLinks}/\n`);
+      try {
+        const summary = await runSimulatorToSerial({
+          simulation,
+          ports: ptys.pairs,
+          ...pace,
+          signal: controller.signal,
+          onStep: ({ reads }) => printReads(reads),
+        });
+        readsByReader = summary.readsWritten;
+      } finally {
+        await ptys.close();
+      }
+    } else {
+      await paceSimulation(simulation, { ...pace, signal: controller.signal }, async (reads) => {
+        for (const { readerId } of reads) readsByReader[readerId] = (readsByReader[readerId] ?? 0) + 1;
+        await printReads(reads);
+      });
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.stdout.off('error', onStdoutError);
+    simulation.close();
+  }
+  process.stderr.write(summarize(simulation, readsByReader, flags.truth));
+}
+
+function summarize(simulation: Simulation, readsByReader: Record<string, number>, truthFile: string | undefined): string {
+  const seconds = (simulation.nowUs - simulation.startUs) / 1_000_000;
+  const total = Object.values(readsByReader).reduce((a, b) => a + b, 0);
+  const perReader = Object.entries(readsByReader)
+    .map(([id, n]) => `${id} ${n}`)
+    .join(', ');
+  const crossings = simulation.truth.filter((e) => e.kind === 'GATE_CROSSED');
+  const occupancy = Object.entries(simulation.occupancy())
+    .map(([zone, epcs]) => `${zone} ${epcs.length}`)
+    .join(', ');
+  return (
+    `bondtrack simulate: ${seconds.toFixed(1)} virtual s from ${new Date(simulation.startUs / 1000).toISOString()}, ` +
+    `${total} reads (${perReader || 'none'})\n` +
+    `  gate crossings: ${crossings.filter((e) => e.kind === 'GATE_CROSSED' && e.direction === 'IN').length} in, ` +
+    `${crossings.filter((e) => e.kind === 'GATE_CROSSED' && e.direction === 'OUT').length} out; ` +
+    `pallets on site now: ${occupancy || 'none'}\n` +
+    (truthFile ? `  truth: ${simulation.truth.length} events in ${truthFile}\n` : '')
+  );
 }

@@ -1,0 +1,291 @@
+import type { MqttClient } from 'mqtt';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import { describeError } from '../../runtime/errors.js';
+import { createLogger, type Logger } from '../../runtime/logger.js';
+import {
+  DeadLetter,
+  Identifier,
+  ReadBatch,
+  mqttTopics,
+  toSchemaError,
+  parseWith,
+  type ReaderState,
+  type TagRead,
+} from '../../schemas/index.js';
+import { createBootId } from './boot-id.js';
+import { PublishError, PublishErrorCode } from './errors.js';
+import { connectMqtt, endMqtt } from './mqtt-connection.js';
+import { parsePublisherOptions, type PublisherOptions, type PublisherOptionsInput } from './options.js';
+import { Outbox, type OutgoingMessage } from './outbox.js';
+import { ReaderBatcher } from './reader-batcher.js';
+import { ReaderPresence } from './reader-presence.js';
+import type { DeadLetterInput, Publisher, PublisherCloseResult, PublisherStats } from './types.js';
+
+export interface PublisherDeps {
+  /** For sentAtUs, atUs and the boot id. */
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/**
+ * The batch envelope, without `reads`. Every read was validated as a TagRead where it was parsed
+ * (the protocol parsers use parseWith(TagRead)), and re-validating 500 reads per batch would cost
+ * about twice as much as serialising them; the envelope costs microseconds.
+ */
+const ReadBatchEnvelope = ReadBatch.omit({ reads: true });
+
+/** DeadLetter field limits (schemas/dead-letter.ts). */
+const MAX_REASON_CHARS = 2000;
+const MAX_PAYLOAD_CHARS = 1_048_576;
+
+/** Create the publisher of an adapter process. It connects in the background and never throws for a broker that is down. */
+export function createPublisher(options: PublisherOptionsInput, deps: PublisherDeps = {}): Publisher {
+  return new MqttPublisher(parsePublisherOptions(options), deps);
+}
+
+class MqttPublisher implements Publisher {
+  readonly site: string;
+  readonly bootId: string;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly stage: string;
+  private readonly clientIdBase: string;
+  private readonly client: MqttClient;
+  private readonly outbox: Outbox;
+  private readonly batchers = new Map<string, ReaderBatcher>();
+  private readonly presences = new Map<string, ReaderPresence>();
+  private closing: Promise<PublisherCloseResult> | undefined;
+  private readonly counters = {
+    readsIn: 0,
+    batchesFormed: 0,
+    batchesPublished: 0,
+    readsPublished: 0,
+    deadLetters: 0,
+    deadLettersPublished: 0,
+    publishErrors: 0,
+    messagesFailed: 0,
+  };
+
+  constructor(
+    private readonly options: PublisherOptions,
+    deps: PublisherDeps,
+  ) {
+    this.site = options.site;
+    this.clock = deps.clock ?? systemClock;
+    this.logger = deps.logger ?? createLogger('publisher', { site: options.site, source: options.source });
+    this.stage = options.stage ?? `adapter:${options.source}`;
+    this.bootId = createBootId(this.clock);
+    this.clientIdBase = `bondtrack-${options.source}-${options.site}-${this.bootId}`;
+    this.client = connectMqtt(
+      options.mqttUrl,
+      { clientId: this.clientIdBase, keepalive: options.keepaliveSec, reconnectPeriod: options.reconnectPeriodMs },
+      this.logger,
+    );
+    this.outbox = new Outbox(this.client, options, {
+      acked: (message) => this.onAcked(message),
+      failed: (message, err, retrying) => this.onFailed(message, err, retrying),
+    });
+  }
+
+  get writable(): boolean {
+    return this.outbox.writable;
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  push(readerId: string, read: TagRead): boolean {
+    this.assertOpen(readerId);
+    this.counters.readsIn++;
+    this.batcherFor(readerId).add(read);
+    return this.outbox.writable;
+  }
+
+  deadLetter(input: DeadLetterInput): boolean {
+    this.assertOpen(input.readerId);
+    this.checkReaderId(input.readerId);
+    let payload = typeof input.payload === 'string' ? input.payload : input.payload.toString('base64');
+    let reason = input.reason;
+    if (payload.length > MAX_PAYLOAD_CHARS) {
+      payload = payload.slice(0, MAX_PAYLOAD_CHARS);
+      reason = `${reason} (payload truncated to ${MAX_PAYLOAD_CHARS} characters)`;
+    }
+    if (reason.length > MAX_REASON_CHARS) reason = `${reason.slice(0, MAX_REASON_CHARS - 3)}...`;
+    const letter = this.toDeadLetter(input.readerId, {
+      v: 1,
+      stage: this.stage,
+      code: input.code,
+      reason,
+      site: this.site,
+      readerId: input.readerId,
+      payload,
+      payloadEncoding: typeof input.payload === 'string' ? 'utf8' : 'base64',
+      atUs: this.clock.nowUs(),
+    });
+    this.counters.deadLetters++;
+    this.logger.warn({ readerId: input.readerId, code: input.code, reason }, 'dead letter');
+    this.outbox.enqueue({
+      kind: 'dead-letter',
+      readerId: input.readerId,
+      topic: mqttTopics.deadLetters(this.site, input.readerId),
+      payload: JSON.stringify(letter),
+      readCount: 0,
+      label: input.code,
+      attempts: 0,
+    });
+    return this.outbox.writable;
+  }
+
+  setReaderStatus(readerId: string, state: ReaderState, detail?: string): void {
+    if (this.closing !== undefined) {
+      this.logger.debug({ readerId, state }, 'reader status after close ignored (close publishes offline)');
+      return;
+    }
+    this.checkReaderId(readerId);
+    let presence = this.presences.get(readerId);
+    if (presence === undefined) {
+      presence = new ReaderPresence({
+        mqttUrl: this.options.mqttUrl,
+        clientId: `${this.clientIdBase}-status-${readerId}`,
+        site: this.site,
+        readerId,
+        keepaliveSec: this.options.keepaliveSec,
+        reconnectPeriodMs: this.options.reconnectPeriodMs,
+        clock: this.clock,
+        logger: this.logger,
+      });
+      this.presences.set(readerId, presence);
+    }
+    presence.set(state, detail);
+  }
+
+  whenWritable(): Promise<void> {
+    return this.outbox.whenWritable();
+  }
+
+  flush(): void {
+    for (const batcher of this.batchers.values()) batcher.formBatch();
+  }
+
+  stats(): PublisherStats {
+    let statusPublished = 0;
+    for (const presence of this.presences.values()) statusPublished += presence.published;
+    return {
+      ...this.counters,
+      queued: this.outbox.queued,
+      inFlight: this.outbox.inFlightCount,
+      statusPublished,
+      connected: this.client.connected,
+    };
+  }
+
+  close(): Promise<PublisherCloseResult> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<PublisherCloseResult> {
+    const deadline = Date.now() + this.options.closeTimeoutMs;
+    for (const batcher of this.batchers.values()) {
+      batcher.formBatch();
+      batcher.stop();
+    }
+    const idle = await this.outbox.waitIdle(this.options.closeTimeoutMs);
+    const unpublished = this.outbox.pending();
+    this.outbox.stop();
+    const result: PublisherCloseResult = {
+      unpublishedMessages: unpublished.length,
+      unpublishedReads: unpublished.reduce((sum, m) => sum + m.readCount, 0),
+    };
+    if (!idle) {
+      this.logger.error(
+        { code: PublishErrorCode.CLOSE_TIMEOUT, ...result, timeoutMs: this.options.closeTimeoutMs },
+        'close timed out waiting for PUBACKs; the unacknowledged messages are lost',
+      );
+    }
+    // Give status a moment even when the data timed out: a broker that came back can still take it.
+    const remainingMs = Math.max(1_000, deadline - Date.now());
+    await Promise.all([...this.presences.values()].map((p) => p.close('adapter stopped', remainingMs)));
+    await endMqtt(this.client, idle, remainingMs);
+    this.logger.info({ stats: this.stats() }, 'publisher closed');
+    return result;
+  }
+
+  private batcherFor(readerId: string): ReaderBatcher {
+    let batcher = this.batchers.get(readerId);
+    if (batcher === undefined) {
+      this.checkReaderId(readerId);
+      batcher = new ReaderBatcher(
+        readerId,
+        { ...this.options, bootId: this.bootId, clock: this.clock },
+        (batch) => this.onBatch(batch),
+      );
+      this.batchers.set(readerId, batcher);
+    }
+    return batcher;
+  }
+
+  private onBatch(batch: ReadBatch): void {
+    this.counters.batchesFormed++;
+    const payload = JSON.stringify(batch);
+    const envelope = ReadBatchEnvelope.safeParse(batch);
+    if (!envelope.success) {
+      // E.g. a host clock set to 1970 makes sentAtUs invalid. Keep the reads, as a dead letter.
+      const reason = `batch ${batch.batchId}: ${toSchemaError('ReadBatch', envelope.error).message}`;
+      this.deadLetter({ readerId: batch.readerId, code: PublishErrorCode.INVALID_MESSAGE, reason, payload });
+      return;
+    }
+    this.outbox.enqueue({
+      kind: 'batch',
+      readerId: batch.readerId,
+      topic: mqttTopics.reads(this.site, batch.readerId),
+      payload,
+      readCount: batch.reads.length,
+      label: batch.batchId,
+      attempts: 0,
+    });
+  }
+
+  private onAcked(message: OutgoingMessage): void {
+    if (message.kind === 'batch') {
+      this.counters.batchesPublished++;
+      this.counters.readsPublished += message.readCount;
+    } else {
+      this.counters.deadLettersPublished++;
+    }
+  }
+
+  private onFailed(message: OutgoingMessage, err: Error, retrying: boolean): void {
+    this.counters.publishErrors++;
+    const context = { code: PublishErrorCode.FAILED, readerId: message.readerId, message: message.label, attempts: message.attempts, err: describeError(err) };
+    if (retrying) {
+      this.logger.warn(context, 'publish failed; will retry');
+    } else {
+      this.counters.messagesFailed++;
+      this.logger.error({ ...context, reads: message.readCount }, 'publish failed; giving up on this message');
+    }
+  }
+
+  /** After the truncations above only a caller's bug (an empty or 65-character code) can fail here. */
+  private toDeadLetter(readerId: string, value: DeadLetter): DeadLetter {
+    try {
+      return parseWith(DeadLetter, 'DeadLetter', value);
+    } catch (err) {
+      throw new PublishError(PublishErrorCode.INVALID_MESSAGE, describeError(err), { cause: err, readerId });
+    }
+  }
+
+  private checkReaderId(readerId: string): void {
+    if (this.batchers.has(readerId) || this.presences.has(readerId)) return;
+    if (!Identifier.safeParse(readerId).success) {
+      throw new PublishError(PublishErrorCode.BAD_READER_ID, `readerId ${JSON.stringify(readerId)} must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`, { readerId });
+    }
+  }
+
+  private assertOpen(readerId: string): void {
+    if (this.closing !== undefined) {
+      throw new PublishError(PublishErrorCode.CLOSED, `publisher for site ${this.site} is closed; stop input before close()`, { readerId });
+    }
+  }
+}

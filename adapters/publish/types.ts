@@ -1,0 +1,72 @@
+import type { ReaderState, TagRead } from '../../schemas/index.js';
+
+/** Input that was refused, on its way to the dead-letter topic. */
+export interface DeadLetterInput {
+  readerId: string;
+  /** Stable error code, e.g. BT_SERIAL_BAD_JSON. */
+  code: string;
+  /** Why it was refused, naming the field when there is one. */
+  reason: string;
+  /** The input as received: a string is sent as utf8, a Buffer as base64. */
+  payload: string | Buffer;
+}
+
+/** Counters since the publisher started. */
+export interface PublisherStats {
+  /** Reads accepted by push(). */
+  readsIn: number;
+  /** Batches formed from them. */
+  batchesFormed: number;
+  /** Batches the broker acknowledged (PUBACK), and the reads in them. */
+  batchesPublished: number;
+  readsPublished: number;
+  /** Dead letters accepted by deadLetter(), and those the broker acknowledged. */
+  deadLetters: number;
+  deadLettersPublished: number;
+  /** Publishes that failed (each attempt); `messagesFailed` are those given up on. */
+  publishErrors: number;
+  messagesFailed: number;
+  /** Messages formed and waiting for a slot, and messages awaiting PUBACK. */
+  queued: number;
+  inFlight: number;
+  /** Reader status messages acknowledged. */
+  statusPublished: number;
+  connected: boolean;
+}
+
+/** What close() could not deliver (all zero after a clean close). */
+export interface PublisherCloseResult {
+  unpublishedMessages: number;
+  unpublishedReads: number;
+}
+
+/**
+ * The MQTT publisher an adapter process shares between all the readers it serves. It batches reads
+ * per reader into ReadBatch messages, sends dead letters and retained reader status, and applies
+ * backpressure instead of dropping when the broker is slow or away.
+ */
+export interface Publisher {
+  readonly site: string;
+  /** Per process start; part of every batchId (`{readerId}:{bootId}:{seq}`). */
+  readonly bootId: string;
+  /** False when callers should stop reading until whenWritable() resolves. */
+  readonly writable: boolean;
+  readonly closed: boolean;
+
+  /** Add a read to its reader's batch. Returns `writable`: false asks the caller to pause input. */
+  push(readerId: string, read: TagRead): boolean;
+  /** Send refused input to the dead-letter topic (and log it). Returns `writable`. */
+  deadLetter(input: DeadLetterInput): boolean;
+  /** Publish the reader's retained status (`online` when its port opens, `offline` when it closes). */
+  setReaderStatus(readerId: string, state: ReaderState, detail?: string): void;
+  /** Resolves once the backlog is down to half the high-water mark (or at close). */
+  whenWritable(): Promise<void>;
+  /** Form batches from every partly filled buffer now instead of at the linger deadline. */
+  flush(): void;
+  stats(): PublisherStats;
+  /**
+   * Flush, wait for every PUBACK (up to closeTimeoutMs), publish `offline` for every reader, and
+   * disconnect. Calling it again returns the same promise.
+   */
+  close(): Promise<PublisherCloseResult>;
+}

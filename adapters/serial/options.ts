@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { DEFAULT_MQTT_URL } from '../../runtime/config.js';
+import { ConfigError } from '../../runtime/errors.js';
+import { Identifier, toSchemaError } from '../../schemas/index.js';
+import { DEFAULT_MAX_LINE_BYTES } from './protocol/jsonl.js';
+
+/** Line settings of a port. The defaults suit the USB-serial readers we know (115200 8N1, no flow control). */
+export const SerialLineSettings = z.object({
+  baudRate: z.int().min(50).max(4_000_000).default(115_200),
+  dataBits: z.union([z.literal(5), z.literal(6), z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(1.5), z.literal(2)]).default(1),
+  parity: z.enum(['none', 'even', 'odd', 'mark', 'space']).default('none'),
+  /**
+   * Hardware flow control. With it, pausing the port under backpressure makes the reader itself
+   * wait; without it the reader keeps sending and the kernel's tty buffer is all that absorbs it.
+   */
+  rtscts: z.boolean().default(false),
+  /** Refuse (and dead-letter) lines longer than this many bytes. */
+  maxLineBytes: z.int().min(256).max(16_777_216).default(DEFAULT_MAX_LINE_BYTES),
+  /** Reopen backoff after the device disappears: doubles from the first delay up to the max. */
+  reopenInitialDelayMs: z.int().min(10).max(60_000).default(250),
+  reopenMaxDelayMs: z.int().min(10).max(600_000).default(5_000),
+});
+export type SerialLineSettings = z.infer<typeof SerialLineSettings>;
+
+/**
+ * Per-port overrides of the adapter-wide line settings. Not `SerialLineSettings.partial()`: in
+ * zod 4 an optional field keeps its default, so every port would silently get 115200 back.
+ */
+const line = SerialLineSettings.shape;
+export const SerialLineOverrides = z.object({
+  baudRate: line.baudRate.unwrap().optional(),
+  dataBits: line.dataBits.unwrap().optional(),
+  stopBits: line.stopBits.unwrap().optional(),
+  parity: line.parity.unwrap().optional(),
+  rtscts: line.rtscts.unwrap().optional(),
+  maxLineBytes: line.maxLineBytes.unwrap().optional(),
+  reopenInitialDelayMs: line.reopenInitialDelayMs.unwrap().optional(),
+  reopenMaxDelayMs: line.reopenMaxDelayMs.unwrap().optional(),
+});
+
+/** One port and the reader behind it. */
+export const SerialReaderOptions = SerialLineSettings.extend({
+  /** Device path, e.g. /dev/ttyUSB0 or /dev/serial/by-id/… (stable across re-plugging). */
+  path: z.string().min(1),
+  readerId: Identifier,
+});
+export type SerialReaderOptions = z.infer<typeof SerialReaderOptions>;
+export type SerialReaderOptionsInput = z.input<typeof SerialReaderOptions>;
+
+/** Everything `startSerialAdapter` and `bondtrack adapter serial` take. */
+export const SerialAdapterOptions = SerialLineSettings.extend({
+  site: Identifier,
+  mqttUrl: z
+    .url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'must be a URL such as mqtt://host:1883' })
+    .default(DEFAULT_MQTT_URL),
+  /** The ports this process serves; line settings default to the top-level ones. */
+  ports: z
+    .array(SerialLineOverrides.extend({ path: z.string().min(1), readerId: Identifier }))
+    .min(1, { error: 'needs at least one port' }),
+  batchSize: z.int().min(1).max(10_000).default(500),
+  lingerMs: z.int().min(0).max(60_000).default(100),
+  maxInFlight: z.int().min(1).max(65_535).default(64),
+  highWaterMark: z.int().min(1).max(1_000_000).default(256),
+  closeTimeoutMs: z.int().min(0).max(600_000).default(5_000),
+}).superRefine((options, ctx) => {
+  const paths = new Set<string>();
+  const readers = new Set<string>();
+  options.ports.forEach((port, i) => {
+    if (paths.has(port.path)) ctx.addIssue({ code: 'custom', path: ['ports', i, 'path'], message: `port ${port.path} listed twice` });
+    if (readers.has(port.readerId)) {
+      ctx.addIssue({ code: 'custom', path: ['ports', i, 'readerId'], message: `reader ${port.readerId} listed twice` });
+    }
+    paths.add(port.path);
+    readers.add(port.readerId);
+  });
+});
+export type SerialAdapterOptions = z.infer<typeof SerialAdapterOptions>;
+export type SerialAdapterOptionsInput = z.input<typeof SerialAdapterOptions>;
+
+function parseOrThrow<S extends z.ZodType>(schema: S, name: string, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ConfigError(toSchemaError(name, result.error).message);
+  return result.data;
+}
+
+export function parseSerialAdapterOptions(input: SerialAdapterOptionsInput): SerialAdapterOptions {
+  return parseOrThrow(SerialAdapterOptions, 'serial adapter options', input);
+}
+
+export function parseSerialReaderOptions(input: SerialReaderOptionsInput): SerialReaderOptions {
+  return parseOrThrow(SerialReaderOptions, 'serial reader options', input);
+}
+
+const LINE_KEYS = Object.keys(SerialLineSettings.shape) as Array<keyof SerialLineSettings>;
+
+/** The options of each port: its own line settings over the adapter-wide ones. */
+export function readerOptionsOf(options: SerialAdapterOptions): SerialReaderOptions[] {
+  return options.ports.map((port) => {
+    const line = Object.fromEntries(LINE_KEYS.map((key) => [key, port[key] ?? options[key]]));
+    return parseSerialReaderOptions({ ...line, path: port.path, readerId: port.readerId });
+  });
+}

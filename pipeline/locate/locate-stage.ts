@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Clock } from '../../runtime/clock.js';
+import { describeError } from '../../runtime/errors.js';
+import type { Logger } from '../../runtime/logger.js';
+import { MemoryStateStore } from '../../runtime/state-store.js';
+import { CustomsStatus, Observation, toSchemaError, type KafkaTopics, type ZoneEvent } from '../../schemas/index.js';
+import { CustomsTable } from '../rules/customs-table.js';
+import { ZoneRules } from '../rules/zone-rules.js';
+import { deadLetterRecord } from '../runtime/dead-letters.js';
+import type { OutputRecord, Stage } from '../runtime/stage.js';
+import type { SiteIndex } from '../site/site-index.js';
+import { LocateOperator, type LocateOptions, type PalletState } from './locate-operator.js';
+
+export interface LocateStageOptions extends LocateOptions {
+  /** EPCs the site expects; a tag outside it in the bonded area raises UNKNOWN_TAG. */
+  manifest?: ReadonlySet<string>;
+  /** Resolves an SSCC in a customs message to its EPC. */
+  ssccToEpc?: ReadonlyMap<string, string>;
+}
+
+/**
+ * The locate + rules stage: observations (keyed by EPC) in, zone events and alerts out. Customs
+ * status is read by every worker in full (a global table) from the customs topic.
+ */
+export class LocateStage implements Stage {
+  readonly name = 'locate';
+  readonly inputs: string[];
+  readonly operator: LocateOperator;
+  readonly customs = new CustomsTable();
+  private readonly rules: ZoneRules;
+  private customsConsumer: Consumer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topics: KafkaTopics,
+    readonly groupId: string,
+    private readonly site: SiteIndex,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: LocateStageOptions = {},
+  ) {
+    this.inputs = [topics.observations];
+    this.operator = new LocateOperator(site, new MemoryStateStore<PalletState>(), options);
+    this.rules = new ZoneRules(site, this.customs, options.manifest);
+  }
+
+  async start(): Promise<void> {
+    // A group of its own per process: every worker needs every customs status (a global table).
+    const consumer = this.kafka.consumer({ groupId: `${this.groupId}-customs-${randomBytes(6).toString('hex')}` });
+    this.customsConsumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topics.customs], fromBeginning: true });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        this.applyCustoms(message);
+        return Promise.resolve();
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.customsConsumer?.disconnect();
+  }
+
+  handleBatch(_topic: string, _partition: number, messages: KafkaMessage[]): OutputRecord[] {
+    const out: OutputRecord[] = [];
+    for (const message of messages) {
+      let value: unknown;
+      try {
+        value = JSON.parse(message.value?.toString('utf8') ?? '');
+      } catch (err) {
+        out.push(this.reject(message, 'BT_LOCATE_NOT_JSON', `not JSON: ${describeError(err)}`));
+        continue;
+      }
+      const parsed = Observation.safeParse(value);
+      if (!parsed.success) {
+        out.push(this.reject(message, 'BT_SCHEMA_INVALID', toSchemaError('Observation', parsed.error).message));
+        continue;
+      }
+      for (const event of this.operator.ingest(parsed.data)) this.emit(event, out);
+    }
+    return out;
+  }
+
+  onRevoked(): void {
+    // State is per EPC; a later issue restores it from a changelog. Until then a moved partition
+    // starts fresh, which can re-announce a pallet's current zone as ARRIVED.
+  }
+
+  private emit(event: ZoneEvent, out: OutputRecord[]): void {
+    out.push({ topic: this.topics.events, key: event.epc, value: JSON.stringify(event) });
+    for (const alert of this.rules.evaluate(event)) {
+      out.push({ topic: this.topics.alerts, key: alert.epc ?? alert.readerId ?? alert.kind, value: JSON.stringify(alert) });
+    }
+  }
+
+  private applyCustoms(message: KafkaMessage): void {
+    try {
+      const status = CustomsStatus.parse(JSON.parse(message.value?.toString('utf8') ?? ''));
+      const epc = status.epc ?? (status.sscc ? this.options.ssccToEpc?.get(status.sscc) : undefined);
+      if (epc) this.customs.apply(status, epc);
+      else this.log.warn({ sscc: status.sscc }, 'customs status for an SSCC in no manifest');
+    } catch (err) {
+      // The sink stores customs messages and dead-letters the bad ones; here we only skip them.
+      this.log.warn({ err: describeError(err) }, 'unreadable customs status skipped');
+    }
+  }
+
+  private reject(message: KafkaMessage, code: string, reason: string): OutputRecord {
+    return deadLetterRecord(this.topics.dlq, { stage: 'locate', code, reason, payload: message.value, atUs: this.clock.nowUs() });
+  }
+}

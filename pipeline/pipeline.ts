@@ -1,0 +1,124 @@
+import type { Kafka } from 'kafkajs';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import type { Logger } from '../runtime/logger.js';
+import { kafkaTopics, type Manifest, type SiteLayout } from '../schemas/index.js';
+import { Bridge, type BridgeOptions } from './bridge/bridge.js';
+import { DedupStage } from './dedup/dedup-stage.js';
+import { LocateStage } from './locate/locate-stage.js';
+import { createKafka } from './runtime/kafka.js';
+import { StageRunner } from './runtime/stage-runner.js';
+import { ensureTopics } from './runtime/topics.js';
+import { SinkStage } from './sink/sink-stage.js';
+import { SiteIndex } from './site/site-index.js';
+
+export const STAGE_NAMES = ['bridge', 'dedup', 'locate', 'sink'] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+
+export interface PipelineOptions {
+  stages: readonly StageName[];
+  kafkaBrokers: string[];
+  topicPrefix: string;
+  site: SiteLayout;
+  manifest?: Manifest;
+  /** Needed by the bridge. */
+  mqttUrl?: string;
+  bridge?: Omit<BridgeOptions, 'mqttUrl'>;
+  /** Needed by the sink. */
+  databaseUrl?: string;
+  databaseSchema?: string;
+  /** Pool size of the sink (keep 1-2 against embedded PGlite). */
+  databasePoolSize?: number;
+  clock?: Clock;
+  log: Logger;
+  /** Called when a stage cannot continue safely; the process should exit and restart. */
+  onFatal?: (err: unknown) => void;
+}
+
+export interface RunningPipeline {
+  readonly kafka: Kafka;
+  readonly bridge?: Bridge;
+  readonly runners: ReadonlyMap<Exclude<StageName, 'bridge'>, StageRunner>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start the named stages in this process. Each stage is an independent member of its own consumer
+ * group, so the same stage started in several processes splits the work between them.
+ */
+export async function startPipeline(options: PipelineOptions): Promise<RunningPipeline> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log;
+  const topics = kafkaTopics(options.topicPrefix);
+  const kafka = createKafka(options.kafkaBrokers, `bondtrack-${options.stages.join('-')}`, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, topics);
+  } finally {
+    await admin.disconnect();
+  }
+
+  const site = new SiteIndex(options.site);
+  const group = (stage: string) => `${options.topicPrefix}.${stage}`;
+  const runners = new Map<Exclude<StageName, 'bridge'>, StageRunner>();
+  const started: Array<{ stop(): Promise<void> }> = [];
+  let bridge: Bridge | undefined;
+  const runnerOptions = { onFatal: options.onFatal };
+
+  try {
+    // Downstream first, so that nothing an upstream stage produces waits for a consumer to join.
+    if (options.stages.includes('sink')) {
+      if (!options.databaseUrl) throw new Error('the sink stage needs a database URL');
+      const stage = new SinkStage(topics, group('sink'), options.databaseUrl, options.databaseSchema ?? 'bondtrack', clock, log, {
+        poolSize: options.databasePoolSize ?? 4,
+        manifest: options.manifest,
+      });
+      const runner = new StageRunner(kafka, stage, log.child({ stage: 'sink' }), runnerOptions);
+      await runner.start();
+      started.push(runner);
+      runners.set('sink', runner);
+    }
+    if (options.stages.includes('locate')) {
+      const manifest = options.manifest;
+      const stage = new LocateStage(kafka, topics, group('locate'), site, clock, log.child({ stage: 'locate' }), {
+        manifest: manifest ? new Set(manifest.pallets.map((p) => p.epc)) : undefined,
+        ssccToEpc: manifest ? new Map(manifest.pallets.map((p) => [p.sscc, p.epc])) : undefined,
+      });
+      const runner = new StageRunner(kafka, stage, log.child({ stage: 'locate' }), runnerOptions);
+      await runner.start();
+      started.push(runner);
+      runners.set('locate', runner);
+    }
+    if (options.stages.includes('dedup')) {
+      const stage = new DedupStage(topics, group('dedup'), site, clock);
+      const runner = new StageRunner(kafka, stage, log.child({ stage: 'dedup' }), runnerOptions);
+      await runner.start();
+      started.push(runner);
+      runners.set('dedup', runner);
+    }
+    if (options.stages.includes('bridge')) {
+      if (!options.mqttUrl) throw new Error('the bridge stage needs an MQTT URL');
+      bridge = new Bridge(kafka, topics, clock, log.child({ stage: 'bridge' }), {
+        shareGroup: group('bridge'),
+        site: options.site.site,
+        ...options.bridge,
+        mqttUrl: options.mqttUrl,
+      });
+      await bridge.start();
+      started.push(bridge);
+    }
+  } catch (err) {
+    await Promise.allSettled(started.reverse().map((s) => s.stop()));
+    throw err;
+  }
+
+  return {
+    kafka,
+    bridge,
+    runners,
+    async stop() {
+      // Upstream first, so that what is in flight drains downstream before those stop.
+      for (const s of [...started].reverse()) await s.stop();
+    },
+  };
+}

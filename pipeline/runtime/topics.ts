@@ -1,0 +1,33 @@
+import type { Admin } from 'kafkajs';
+import type { KafkaTopics } from '../../schemas/index.js';
+
+/**
+ * Partition counts. Observations and customs share a count (and the EPC key) so that the same EPC
+ * lands on the same partition number of both: the co-partitioning a join needs.
+ */
+export const PARTITIONS: Record<keyof KafkaTopics, number> = {
+  reads: 6,
+  observations: 6,
+  customs: 6,
+  events: 3,
+  alerts: 3,
+  readerStatus: 1,
+  dlq: 1,
+};
+
+/** Create any of our topics that do not exist yet (idempotent; safe to race with another process). */
+export async function ensureTopics(admin: Admin, topics: KafkaTopics): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = (Object.keys(topics) as Array<keyof KafkaTopics>)
+    .filter((k) => !existing.has(topics[k]))
+    .map((k) => ({ topic: topics[k], numPartitions: PARTITIONS[k], replicationFactor: -1 }));
+  if (missing.length === 0) return [];
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (err) {
+    // Another process may have created them in between: only fail if some are still missing.
+    const now = new Set(await admin.listTopics());
+    if (missing.some((t) => !now.has(t.topic))) throw err;
+  }
+  return missing.map((t) => t.topic);
+}

@@ -1,0 +1,111 @@
+import type { KafkaMessage } from 'kafkajs';
+import type { Pool } from 'pg';
+import type { z } from 'zod';
+import type { Clock } from '../../runtime/clock.js';
+import { describeError } from '../../runtime/errors.js';
+import type { Logger } from '../../runtime/logger.js';
+import {
+  Alert,
+  CustomsStatus,
+  DeadLetter,
+  Observation,
+  ReaderStatus,
+  ZoneEvent,
+  toSchemaError,
+  type KafkaTopics,
+  type Manifest,
+} from '../../schemas/index.js';
+import { deadLetterRecord } from '../runtime/dead-letters.js';
+import type { OutputRecord, Stage } from '../runtime/stage.js';
+import { createPool } from './database.js';
+import { migrate } from './migrate.js';
+import { upsertPallets, writeBatch, type SinkBatch } from './writer.js';
+
+export interface SinkStageOptions {
+  poolSize?: number;
+  /** Pallets to store on start (the site's manifest). */
+  manifest?: Manifest | undefined;
+}
+
+/**
+ * The sink: everything the pipeline decides, written to PostgreSQL/TimescaleDB. One transaction per
+ * fetched Kafka batch; the runtime commits the batch's offsets only after it. Rows carry
+ * deterministic ids and are inserted with ON CONFLICT DO NOTHING, so a redelivered batch is a no-op.
+ */
+export class SinkStage implements Stage {
+  readonly name = 'sink';
+  readonly inputs: string[];
+  private pool: Pool | undefined;
+  readonly counters = { rowsWritten: 0, duplicatesSkipped: 0, rejected: 0 };
+
+  constructor(
+    private readonly topics: KafkaTopics,
+    readonly groupId: string,
+    private readonly databaseUrl: string,
+    private readonly schema: string,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: SinkStageOptions = {},
+  ) {
+    this.inputs = [topics.observations, topics.events, topics.alerts, topics.readerStatus, topics.dlq, topics.customs];
+  }
+
+  async start(): Promise<void> {
+    this.pool = createPool(this.databaseUrl, { schema: this.schema, max: this.options.poolSize ?? 4 });
+    const applied = await migrate(this.pool, { schema: this.schema });
+    if (applied.length > 0) this.log.info({ applied }, 'database migrated');
+    if (this.options.manifest) await upsertPallets(this.pool, this.schema, this.options.manifest.site, this.options.manifest.pallets);
+  }
+
+  async stop(): Promise<void> {
+    await this.pool?.end();
+  }
+
+  async handleBatch(topic: string, _partition: number, messages: KafkaMessage[]): Promise<OutputRecord[]> {
+    const rejected: OutputRecord[] = [];
+    const batch: SinkBatch = {};
+    const t = this.topics;
+    if (topic === t.observations) batch.observations = this.parseAll(messages, Observation, 'Observation', rejected);
+    else if (topic === t.events) batch.zoneEvents = this.parseAll(messages, ZoneEvent, 'ZoneEvent', rejected);
+    else if (topic === t.alerts) batch.alerts = this.parseAll(messages, Alert, 'Alert', rejected);
+    else if (topic === t.readerStatus) batch.readerStatus = this.parseAll(messages, ReaderStatus, 'ReaderStatus', rejected);
+    else if (topic === t.customs) batch.customs = this.parseAll(messages, CustomsStatus, 'CustomsStatus', rejected);
+    else if (topic === t.dlq) {
+      // A dead letter that is itself malformed is stored as one, rather than bounced back to the DLQ.
+      batch.deadLetters = messages.map((m) => {
+        const parsed = DeadLetter.safeParse(safeJson(m.value));
+        if (parsed.success) return parsed.data;
+        return JSON.parse(
+          deadLetterRecord(t.dlq, { stage: 'sink', code: 'BT_SCHEMA_INVALID', reason: 'unreadable dead letter', payload: m.value, atUs: this.clock.nowUs() }).value,
+        ) as DeadLetter;
+      });
+    }
+    const result = await writeBatch(this.pool!, this.schema, batch);
+    this.counters.rowsWritten += result.inserted;
+    this.counters.duplicatesSkipped += result.skipped;
+    this.counters.rejected += rejected.length;
+    return rejected;
+  }
+
+  private parseAll<S extends z.ZodType>(messages: KafkaMessage[], schema: S, name: string, rejected: OutputRecord[]): Array<z.output<S>> {
+    const out: Array<z.output<S>> = [];
+    for (const m of messages) {
+      const parsed = schema.safeParse(safeJson(m.value));
+      if (parsed.success) out.push(parsed.data);
+      else {
+        const reason = parsed.error ? toSchemaError(name, parsed.error).message : `not JSON`;
+        this.log.warn({ reason }, 'record refused by the sink');
+        rejected.push(deadLetterRecord(this.topics.dlq, { stage: 'sink', code: 'BT_SCHEMA_INVALID', reason, payload: m.value, atUs: this.clock.nowUs() }));
+      }
+    }
+    return out;
+  }
+}
+
+function safeJson(value: Buffer | null): unknown {
+  try {
+    return JSON.parse(value?.toString('utf8') ?? '');
+  } catch (err) {
+    return { notJson: describeError(err) };
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { LocateOperator, type PalletState } from '../../../pipeline/locate/locate-operator.js';
+import { deterministicId } from '../../../runtime/ids.js';
+import { MemoryStateStore } from '../../../runtime/state-store.js';
+import { ZoneEvent, type Observation } from '../../../schemas/index.js';
+import { EPC1, T0, smallSite } from './fixtures.js';
+
+function obs(readerId: string, antenna: number, zone: string, atUs: number, meanRssiDbm: number, count = 3): Observation {
+  return {
+    v: 1,
+    id: deterministicId('obs', readerId, antenna, EPC1, atUs),
+    site: 'T1',
+    epc: EPC1,
+    readerId,
+    antenna,
+    zone,
+    firstSeenUs: atUs,
+    lastSeenUs: atUs + 900_000,
+    count,
+    maxRssiDbm: meanRssiDbm + 2,
+    meanRssiDbm,
+  };
+}
+
+const S = 1_000_000;
+
+describe('LocateOperator', () => {
+  it('announces the first zone as ARRIVED and a change as MOVED, with evidence', () => {
+    const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    const first = op.ingest(obs('R1', 1, 'A', T0, -55));
+    expect(first).toHaveLength(1);
+    expect(ZoneEvent.parse(first[0])).toMatchObject({ kind: 'ARRIVED', toZone: 'A', atUs: T0 });
+    expect(op.ingest(obs('R1', 1, 'A', T0 + S, -55))).toEqual([]);
+    const events = [...op.ingest(obs('R1', 2, 'B', T0 + 5 * S, -55)), ...op.ingest(obs('R1', 2, 'B', T0 + 6 * S, -55))];
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ kind: 'MOVED', fromZone: 'A', toZone: 'B', atUs: T0 + 5 * S });
+    expect(events[0]!.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('is not moved by weaker cross-reads from a neighbouring zone', () => {
+    const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    const events: ZoneEvent[] = [];
+    for (let i = 0; i < 20; i++) {
+      events.push(...op.ingest(obs('R1', 1, 'A', T0 + i * S, -55)));
+      events.push(...op.ingest(obs('R1', 2, 'B', T0 + i * S, -65, 1))); // 10 dB weaker, fewer reads
+    }
+    expect(events.map((e) => [e.kind, e.toZone])).toEqual([['ARRIVED', 'A']]);
+  });
+
+  it('tells the direction of a gate crossing from which side saw the pallet first, and departs it', () => {
+    const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    op.ingest(obs('R1', 2, 'B', T0, -55));
+    // Observations may arrive out of order: the outer side's arrives first, but the inner side saw it first.
+    expect(op.ingest(obs('R2', 2, 'EXIT', T0 + 11 * S, -50))).toEqual([]);
+    const events = op.ingest(obs('R2', 1, 'EXIT', T0 + 10 * S, -50));
+    expect(events.map((e) => [e.kind, e.direction, e.fromZone, e.toZone])).toEqual([
+      ['CROSSED_GATE', 'OUT', undefined, 'EXIT'],
+      ['DEPARTED', undefined, 'B', undefined],
+    ]);
+  });
+
+  it('gives identical events for identical input', () => {
+    const run = () => {
+      const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+      return [op.ingest(obs('R1', 1, 'A', T0, -55)), op.ingest(obs('R1', 2, 'B', T0 + 4 * S, -50))].flat().map((e) => e.id);
+    };
+    expect(run()).toEqual(run());
+    expect(new Set(run()).size).toBe(2);
+  });
+});
