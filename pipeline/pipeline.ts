@@ -117,8 +117,10 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     bridge,
     runners,
     async stop() {
-      // Upstream first, so that what is in flight drains downstream before those stop.
-      for (const s of [...started].reverse()) await s.stop();
+      // The bridge first, so that no message is acknowledged to MQTT after Kafka stops taking them;
+      // then the stages together: each commits only what it has made durable, so order is no matter.
+      if (bridge) await bridge.stop();
+      await Promise.all(started.filter((s) => s !== bridge).map((s) => s.stop()));
     },
   };
 }

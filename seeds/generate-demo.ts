@@ -40,25 +40,49 @@ const SHIPPERS = [
 ];
 
 const GOODS = [
-  { description: 'Bordeaux red wine, 750 ml x 600 bottles', consignee: 'Pudong Oriental Wine Trading Co., Ltd.' },
+  {
+    description: 'Bordeaux red wine, 750 ml x 600 bottles',
+    consignee: 'Pudong Oriental Wine Trading Co., Ltd.',
+  },
   { description: 'Infant formula, 800 g tins x 480', consignee: 'Fengxian Food Import Co., Ltd.' },
   { description: 'Laptop computers, 14 in x 40', consignee: 'Jinqiao Electronics Supply Chain Co., Ltd.' },
-  { description: 'Skin care gift sets x 720', consignee: 'Shanghai Yuanda Cross-Border E-commerce Co., Ltd.' },
+  {
+    description: 'Skin care gift sets x 720',
+    consignee: 'Shanghai Yuanda Cross-Border E-commerce Co., Ltd.',
+  },
   { description: 'Brake caliper assemblies x 60', consignee: 'Lingang Auto Parts Distribution Co., Ltd.' },
   { description: 'Ultrasound probes x 24', consignee: 'Shanghai Mingde Medical Equipment Co., Ltd.' },
   { description: 'Wrist watches x 200', consignee: 'Shanghai Huaxin Import & Export Co., Ltd.' },
   { description: 'Extra virgin olive oil, 1 l x 720', consignee: 'Fengxian Food Import Co., Ltd.' },
-  { description: 'Industrial robot spare parts x 35', consignee: 'Lingang Auto Parts Distribution Co., Ltd.' },
-  { description: 'Green coffee beans, 60 kg bags x 10', consignee: 'Shanghai Huaxin Import & Export Co., Ltd.' },
+  {
+    description: 'Industrial robot spare parts x 35',
+    consignee: 'Lingang Auto Parts Distribution Co., Ltd.',
+  },
+  {
+    description: 'Green coffee beans, 60 kg bags x 10',
+    consignee: 'Shanghai Huaxin Import & Export Co., Ltd.',
+  },
   { description: 'Running shoes, 120 pairs', consignee: 'Shanghai Yuanda Cross-Border E-commerce Co., Ltd.' },
-  { description: '300 mm silicon wafers, sealed FOUPs x 20', consignee: 'Jinqiao Electronics Supply Chain Co., Ltd.' },
+  {
+    description: '300 mm silicon wafers, sealed FOUPs x 20',
+    consignee: 'Jinqiao Electronics Supply Chain Co., Ltd.',
+  },
 ];
 
 /** What customs does with a declaration. */
 type Fate = 'RELEASED' | 'INSPECTED_RELEASED' | 'HELD_RELEASED' | 'HELD' | 'PENDING' | 'UNDECLARED';
 
 /** The first trucks' fates, so that the first ~20 pallets already show every case. */
-const SCRIPTED: Fate[] = ['RELEASED', 'HELD', 'RELEASED', 'PENDING', 'UNDECLARED', 'INSPECTED_RELEASED', 'RELEASED', 'HELD_RELEASED'];
+const SCRIPTED: Fate[] = [
+  'RELEASED',
+  'HELD',
+  'RELEASED',
+  'PENDING',
+  'UNDECLARED',
+  'INSPECTED_RELEASED',
+  'RELEASED',
+  'HELD_RELEASED',
+];
 
 function drawFate(prng: Prng): Fate {
   const r = prng.next();
@@ -91,16 +115,27 @@ export function generateDemo(): { manifest: Manifest; customs: CustomsSeed; sche
     const shipper = SHIPPERS[shipperIndex]!;
     const goods = prng.pick(GOODS);
     // 18 digits, like a China customs declaration number: customs code, year, I/E flag, sequence.
-    const declarationId = fate === 'UNDECLARED' ? undefined : `221820261${String(400_000_000 + ++declarations * 37).padStart(9, '0')}`;
+    const declarationId =
+      fate === 'UNDECLARED'
+        ? undefined
+        : `221820261${String(400_000_000 + ++declarations * 37).padStart(9, '0')}`;
     const arrivalSec = round(declaredSec + prng.uniform(15, 90));
-    const arrival: Arrival = { truckId: `TRK-${String(truck).padStart(4, '0')}`, atOffsetSec: arrivalSec, epcs: [] };
+    const arrival: Arrival = {
+      truckId: `TRK-${String(truck).padStart(4, '0')}`,
+      atOffsetSec: arrivalSec,
+      epcs: [],
+    };
     const times = customsTimes(fate, round(declaredSec), arrivalSec, prng);
 
     const statuses: CustomsSeedEntry[] = [];
     for (let i = 0; i < count; i++) {
       const serialDigits = 16 - shipper.companyPrefix.length; // 17 - prefix - extension digit
       const serialReference = `${shipper.extension}${String(serials[shipperIndex]!++).padStart(serialDigits, '0')}`;
-      const epc = encodeSscc96({ filter: SSCC_FILTER_UNIT_LOAD, companyPrefix: shipper.companyPrefix, serialReference });
+      const epc = encodeSscc96({
+        filter: SSCC_FILTER_UNIT_LOAD,
+        companyPrefix: shipper.companyPrefix,
+        serialReference,
+      });
       const sscc = toSscc({ companyPrefix: shipper.companyPrefix, serialReference });
       const entry: ManifestEntry = { epc, sscc, description: goods.description, consignee: goods.consignee };
       if (declarationId !== undefined) entry.declarationId = declarationId;
@@ -117,12 +152,21 @@ export function generateDemo(): { manifest: Manifest; customs: CustomsSeed; sche
 
   return {
     manifest: { v: 1, site: SITE, pallets },
-    customs: { v: 1, site: SITE, statuses: loads.flatMap((l) => l.statuses).sort((a, b) => a.atOffsetSec - b.atOffsetSec) },
+    customs: {
+      v: 1,
+      site: SITE,
+      statuses: loads.flatMap((l) => l.statuses).sort((a, b) => a.atOffsetSec - b.atOffsetSec),
+    },
     schedule: { v: 1, site: SITE, arrivals: loads.map((l) => l.arrival), incidents: pickIncidents(loads) },
   };
 }
 
-function customsTimes(fate: Fate, declaredSec: number, arrivalSec: number, prng: Prng): Array<[CustomsState, number]> {
+function customsTimes(
+  fate: Fate,
+  declaredSec: number,
+  arrivalSec: number,
+  prng: Prng,
+): Array<[CustomsState, number]> {
   const at = (base: number, min: number, max: number): number => round(base + prng.uniform(min, max));
   const declared: [CustomsState, number] = ['DECLARED', declaredSec];
   switch (fate) {
@@ -134,9 +178,14 @@ function customsTimes(fate: Fate, declaredSec: number, arrivalSec: number, prng:
       return [declared, ['RELEASED', at(arrivalSec, 240, 720)]];
     default: {
       const inspection = at(arrivalSec, 60, 240);
-      if (fate === 'INSPECTED_RELEASED') return [declared, ['INSPECTION_REQUIRED', inspection], ['RELEASED', at(inspection, 300, 600)]];
+      if (fate === 'INSPECTED_RELEASED')
+        return [declared, ['INSPECTION_REQUIRED', inspection], ['RELEASED', at(inspection, 300, 600)]];
       const held = at(inspection, 200, 400);
-      const out: Array<[CustomsState, number]> = [declared, ['INSPECTION_REQUIRED', inspection], ['HELD', held]];
+      const out: Array<[CustomsState, number]> = [
+        declared,
+        ['INSPECTION_REQUIRED', inspection],
+        ['HELD', held],
+      ];
       if (fate === 'HELD_RELEASED') out.push(['RELEASED', at(held, 600, 1500)]);
       return out;
     }
@@ -145,29 +194,49 @@ function customsTimes(fate: Fate, declaredSec: number, arrivalSec: number, prng:
 
 function noteFor(status: CustomsState): { note?: string } {
   if (status === 'INSPECTION_REQUIRED') return { note: 'selected by risk profile for physical inspection' };
-  if (status === 'HELD') return { note: 'goods do not match the declared description; held pending documents' };
+  if (status === 'HELD')
+    return { note: 'goods do not match the declared description; held pending documents' };
   return {};
 }
 
 /** Two of each incident, on the earliest pallets that fit it, so that short runs show them too. */
 function pickIncidents(loads: Truckload[]): Incident[] {
-  const first = (fate: Fate, n: number, skip = 0): Truckload[] => loads.filter((l) => l.fate === fate).slice(skip, skip + n);
-  const statusAt = (load: Truckload, status: CustomsState): number => load.statuses.find((s) => s.status === status)!.atOffsetSec;
+  const first = (fate: Fate, n: number, skip = 0): Truckload[] =>
+    loads.filter((l) => l.fate === fate).slice(skip, skip + n);
+  const statusAt = (load: Truckload, status: CustomsState): number =>
+    load.statuses.find((s) => s.status === status)!.atOffsetSec;
   const incidents: Incident[] = [];
   for (const load of first('PENDING', 2)) {
-    incidents.push({ kind: 'EXIT_WITHOUT_RELEASE', epc: load.arrival.epcs[0]!, atOffsetSec: round(load.arrival.atOffsetSec + 600) });
+    incidents.push({
+      kind: 'EXIT_WITHOUT_RELEASE',
+      epc: load.arrival.epcs[0]!,
+      atOffsetSec: round(load.arrival.atOffsetSec + 600),
+    });
   }
   for (const load of first('HELD', 2)) {
-    incidents.push({ kind: 'HELD_PALLET_MOVED', epc: load.arrival.epcs.at(-1)!, atOffsetSec: round(statusAt(load, 'HELD') + 180) });
+    incidents.push({
+      kind: 'HELD_PALLET_MOVED',
+      epc: load.arrival.epcs.at(-1)!,
+      atOffsetSec: round(statusAt(load, 'HELD') + 180),
+    });
   }
   for (const load of first('RELEASED', 2, 1)) {
     // 40 min in staging against the site's 30 min limit.
-    incidents.push({ kind: 'LEFT_IN_STAGING', epc: load.arrival.epcs.at(-1)!, atOffsetSec: round(statusAt(load, 'RELEASED') + 2400) });
+    incidents.push({
+      kind: 'LEFT_IN_STAGING',
+      epc: load.arrival.epcs.at(-1)!,
+      atOffsetSec: round(statusAt(load, 'RELEASED') + 2400),
+    });
   }
   for (const load of [...first('UNDECLARED', 1), ...first('PENDING', 1, 2)]) {
-    incidents.push({ kind: 'TAG_SILENCED', epc: load.arrival.epcs.at(-1)!, atOffsetSec: round(load.arrival.atOffsetSec + 500) });
+    incidents.push({
+      kind: 'TAG_SILENCED',
+      epc: load.arrival.epcs.at(-1)!,
+      atOffsetSec: round(load.arrival.atOffsetSec + 500),
+    });
   }
-  if (incidents.length !== 8) throw new Error(`expected 8 incidents, found candidates for ${incidents.length}`);
+  if (incidents.length !== 8)
+    throw new Error(`expected 8 incidents, found candidates for ${incidents.length}`);
   return incidents.sort((a, b) => a.atOffsetSec - b.atOffsetSec);
 }
 

@@ -36,13 +36,18 @@ export function planTrucks(input: PlanTrucksInput): Truck[] {
   for (const arrival of arrivals) {
     const epcs = arrival.epcs.filter((epc) => known.has(epc) && !scheduled.has(epc));
     epcs.forEach((epc) => scheduled.add(epc));
-    if (epcs.length > 0) trucks.push({ truckId: arrival.truckId, atUs: offsetToUs(arrival.atOffsetSec, startUs, timeScale), epcs });
+    if (epcs.length > 0)
+      trucks.push({
+        truckId: arrival.truckId,
+        atUs: offsetToUs(arrival.atOffsetSec, startUs, timeScale),
+        epcs,
+      });
   }
 
   const rest = manifest.pallets.map((p) => p.epc).filter((epc) => !scheduled.has(epc));
   let offsetSec = arrivals.at(-1)?.atOffsetSec ?? 0;
   let generated = 0;
-  for (let i = 0; i < rest.length; ) {
+  for (let i = 0; i < rest.length;) {
     const size = prng.int(1, 6);
     offsetSec += prng.exponential(input.meanTruckIntervalSec);
     generated++;

@@ -51,11 +51,18 @@ export function offsetToUs(offsetSec: number, startUs: number, timeScale: number
 
 /**
  * Absolute `CustomsStatus` records for a run, in time order (ties keep file order). `site` is the
- * run's site id; `epcs`, when given, keeps only those pallets (a run over part of the manifest).
+ * run's site id; `epcs`, when given, keeps only those pallets (a run over part of the manifest);
+ * `ssccByEpc` fills in the SSCC where the seed leaves it out.
  */
 export function toCustomsStatuses(
   seed: CustomsSeed,
-  options: { site: string; startUs: number; timeScale: number; epcs?: ReadonlySet<string> },
+  options: {
+    site: string;
+    startUs: number;
+    timeScale: number;
+    epcs?: ReadonlySet<string>;
+    ssccByEpc?: ReadonlyMap<string, string>;
+  },
 ): CustomsStatus[] {
   const out: CustomsStatus[] = [];
   for (const entry of seed.statuses) {
@@ -68,7 +75,8 @@ export function toCustomsStatuses(
       status: entry.status,
       atUs: offsetToUs(entry.atOffsetSec, options.startUs, options.timeScale),
     };
-    if (entry.sscc !== undefined) status.sscc = entry.sscc;
+    const sscc = entry.sscc ?? options.ssccByEpc?.get(entry.epc);
+    if (sscc !== undefined) status.sscc = sscc;
     if (entry.note !== undefined) status.note = entry.note;
     out.push(status);
   }

@@ -30,7 +30,8 @@ export async function paceSimulation(
   const tickMs = options.tickMs ?? 50;
   const fastStepUs = (options.fastStepMs ?? 1000) * 1000;
   const startUs = simulation.nowUs;
-  const endUs = options.durationSec === Infinity ? Infinity : startUs + Math.round(options.durationSec * 1_000_000);
+  const endUs =
+    options.durationSec === Infinity ? Infinity : startUs + Math.round(options.durationSec * 1_000_000);
   const realStartMs = performance.now();
 
   while (simulation.nowUs < endUs) {

@@ -72,7 +72,8 @@ export function planPalletFlow(input: PlanPalletFlowInput): PalletPlan[] {
     for (const epc of truck.epcs) {
       const customs = timelines.get(epc) ?? {};
       const incidents = input.incidents.get(epc) ?? [];
-      const incidentAt = (kind: IncidentKind): number | undefined => incidents.find((i) => i.kind === kind)?.atUs;
+      const incidentAt = (kind: IncidentKind): number | undefined =>
+        incidents.find((i) => i.kind === kind)?.atUs;
       const plan: PalletPlan = { epc, truckId: truck.truckId, stays: [], crossings: [] };
       const silencedAtUs = incidentAt('TAG_SILENCED');
       if (silencedAtUs !== undefined) plan.silencedAtUs = silencedAtUs;
@@ -89,11 +90,13 @@ export function planPalletFlow(input: PlanPalletFlowInput): PalletPlan[] {
       while (true) {
         const kind = model.zones.get(zone)!.kind;
         const enteredUs = t;
-        const after = (us: number | undefined): number | undefined => (us === undefined ? undefined : Math.max(us, enteredUs + 1_000_000));
+        const after = (us: number | undefined): number | undefined =>
+          us === undefined ? undefined : Math.max(us, enteredUs + 1_000_000);
         const candidates: Next[] = [];
         if (kind === 'DOCK') {
           const leaveUs = enteredUs + draw(profile.dwellSec.DOCK);
-          const toInspection = customs.inspectionUs !== undefined && customs.inspectionUs <= leaveUs && inspections.length > 0;
+          const toInspection =
+            customs.inspectionUs !== undefined && customs.inspectionUs <= leaveUs && inspections.length > 0;
           candidates.push({ leaveUs, to: toInspection ? prng.pick(inspections) : prng.pick(storages) });
         } else if (kind === 'STORAGE') {
           const minLeaveUs = enteredUs + draw(profile.dwellSec.STORAGE);
@@ -101,15 +104,25 @@ export function planPalletFlow(input: PlanPalletFlowInput): PalletPlan[] {
             // An inspection order does not wait for the storage dwell, only for handling.
             candidates.push({ leaveUs: after(customs.inspectionUs + lag())!, to: prng.pick(inspections) });
           } else if (customs.releasedUs !== undefined) {
-            candidates.push({ leaveUs: Math.max(minLeaveUs, customs.releasedUs + lag()), to: prng.pick(stagings) });
+            candidates.push({
+              leaveUs: Math.max(minLeaveUs, customs.releasedUs + lag()),
+              to: prng.pick(stagings),
+            });
           }
-          if (exitWithoutRelease !== undefined) candidates.push({ leaveUs: Math.max(minLeaveUs, exitWithoutRelease), to: prng.pick(stagings) });
+          if (exitWithoutRelease !== undefined)
+            candidates.push({ leaveUs: Math.max(minLeaveUs, exitWithoutRelease), to: prng.pick(stagings) });
         } else if (kind === 'INSPECTION') {
           inspected = true;
           const minLeaveUs = enteredUs + draw(profile.dwellSec.INSPECTION);
-          if (customs.releasedUs !== undefined) candidates.push({ leaveUs: Math.max(minLeaveUs, customs.releasedUs + lag()), to: prng.pick(stagings) });
-          if (heldMovedAt !== undefined) candidates.push({ leaveUs: Math.max(minLeaveUs, heldMovedAt), to: prng.pick(storages) });
-          if (exitWithoutRelease !== undefined) candidates.push({ leaveUs: Math.max(minLeaveUs, exitWithoutRelease), to: prng.pick(stagings) });
+          if (customs.releasedUs !== undefined)
+            candidates.push({
+              leaveUs: Math.max(minLeaveUs, customs.releasedUs + lag()),
+              to: prng.pick(stagings),
+            });
+          if (heldMovedAt !== undefined)
+            candidates.push({ leaveUs: Math.max(minLeaveUs, heldMovedAt), to: prng.pick(storages) });
+          if (exitWithoutRelease !== undefined)
+            candidates.push({ leaveUs: Math.max(minLeaveUs, exitWithoutRelease), to: prng.pick(stagings) });
         } else if (kind === 'STAGING') {
           const leaveUs = Math.max(enteredUs + draw(profile.dwellSec.STAGING), leftInStagingUntil ?? 0);
           candidates.push({ leaveUs, to: 'EXIT' });
@@ -137,7 +150,13 @@ function earliest(candidates: Next[]): Next {
 }
 
 /** A stay in the gate zone with the crossing at its middle; returns when the pallet is through. */
-function passPortal(plan: PalletPlan, gate: string, direction: Direction, fromUs: number, transitUs: number): number {
+function passPortal(
+  plan: PalletPlan,
+  gate: string,
+  direction: Direction,
+  fromUs: number,
+  transitUs: number,
+): number {
   const toUs = fromUs + transitUs;
   plan.stays.push({ zone: gate, fromUs, toUs, transit: direction });
   plan.crossings.push({ gate, direction, atUs: fromUs + Math.round(transitUs / 2000) * 1000 });

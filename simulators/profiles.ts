@@ -92,6 +92,7 @@ export function resolveProfile(profile: ProfileName | SimulationProfile | undefi
   if (profile === undefined) return DEMO_PROFILE;
   if (typeof profile !== 'string') return profile;
   const found = (PROFILES as Record<string, SimulationProfile | undefined>)[profile];
-  if (!found) throw new ConfigError(`profile must be one of ${Object.keys(PROFILES).join(', ')}, got "${profile}"`);
+  if (!found)
+    throw new ConfigError(`profile must be one of ${Object.keys(PROFILES).join(', ')}, got "${profile}"`);
   return found;
 }

@@ -35,21 +35,35 @@ export class PtyPairError extends BondtrackError {
   }
 }
 
+/** socat processes not closed yet: one 'exit' listener takes them all down with this process. */
+const running = new Set<ChildProcess>();
+let exitHooked = false;
+function track(child: ChildProcess): void {
+  if (!exitHooked) process.once('exit', () => running.forEach((c) => c.kill('SIGTERM')));
+  exitHooked = true;
+  running.add(child);
+}
+
 /** socat -d -d logs this once both addresses are open and their links exist. */
 const READY_LINE = 'starting data transfer loop';
 
 export async function openPtyPair(options: OpenPtyPairOptions = {}): Promise<PtyPair> {
-  const ownDir = options.adapterPath === undefined || options.readerPath === undefined ? await mkdtemp(join(tmpdir(), 'bondtrack-pty-')) : undefined;
+  const ownDir =
+    options.adapterPath === undefined || options.readerPath === undefined
+      ? await mkdtemp(join(tmpdir(), 'bondtrack-pty-'))
+      : undefined;
   const adapterPath = options.adapterPath ?? join(ownDir!, 'adapter');
   const readerPath = options.readerPath ?? join(ownDir!, 'reader');
   // raw,echo=0: a serial line passes bytes untouched (no line discipline, no echo back to the writer).
-  const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${adapterPath}`, `pty,raw,echo=0,link=${readerPath}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'socat',
+    ['-d', '-d', `pty,raw,echo=0,link=${adapterPath}`, `pty,raw,echo=0,link=${readerPath}`],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // If this process exits without closing the pair, take socat with it.
-  const killOnExit = (): void => void child.kill('SIGTERM');
-  process.once('exit', killOnExit);
+  track(child);
 
   try {
     await waitUntilReady(child, options.timeoutMs ?? 5000);
@@ -57,9 +71,11 @@ export async function openPtyPair(options: OpenPtyPairOptions = {}): Promise<Pty
   } catch (err) {
     child.kill('SIGKILL');
     await exited;
-    process.off('exit', killOnExit);
+    running.delete(child);
     if (ownDir) await rm(ownDir, { recursive: true, force: true });
-    throw err instanceof PtyPairError ? err : new PtyPairError(`socat did not create ${adapterPath} and ${readerPath}`, { cause: err });
+    throw err instanceof PtyPairError
+      ? err
+      : new PtyPairError(`socat did not create ${adapterPath} and ${readerPath}`, { cause: err });
   }
 
   let closing: Promise<void> | undefined;
@@ -69,7 +85,7 @@ export async function openPtyPair(options: OpenPtyPairOptions = {}): Promise<Pty
     pid: child.pid!,
     close: () => {
       closing ??= (async () => {
-        process.off('exit', killOnExit);
+        running.delete(child);
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
         await exited;
         if (ownDir) await rm(ownDir, { recursive: true, force: true });
@@ -95,9 +111,17 @@ function waitUntilReady(child: ChildProcess, timeoutMs: number): Promise<void> {
       if (log.includes(READY_LINE)) done();
     };
     const onError = (err: Error): void =>
-      done(new PtyPairError(`cannot start socat (is it installed? apt-get install socat): ${err.message}`, { cause: err }));
-    const onExit = (code: number | null): void => done(new PtyPairError(`socat exited (code ${code}) before the ptys were ready: ${log.trim()}`));
-    const timer = setTimeout(() => done(new PtyPairError(`socat not ready after ${timeoutMs} ms: ${log.trim()}`)), timeoutMs);
+      done(
+        new PtyPairError(`cannot start socat (is it installed? apt-get install socat): ${err.message}`, {
+          cause: err,
+        }),
+      );
+    const onExit = (code: number | null): void =>
+      done(new PtyPairError(`socat exited (code ${code}) before the ptys were ready: ${log.trim()}`));
+    const timer = setTimeout(
+      () => done(new PtyPairError(`socat not ready after ${timeoutMs} ms: ${log.trim()}`)),
+      timeoutMs,
+    );
     child.stderr?.on('data', onData);
     child.once('error', onError);
     child.once('exit', onExit);
@@ -125,7 +149,10 @@ export async function openReaderPtys(dir: string, readerIds: readonly string[]):
   };
   try {
     for (const readerId of readerIds) {
-      pairs.set(readerId, await openPtyPair({ adapterPath: join(dir, readerId), readerPath: join(privateDir, readerId) }));
+      pairs.set(
+        readerId,
+        await openPtyPair({ adapterPath: join(dir, readerId), readerPath: join(privateDir, readerId) }),
+      );
     }
   } catch (err) {
     await close();

@@ -66,7 +66,8 @@ export function readAntennaSlot(
 
   if (antenna.role === 'COVERAGE') {
     for (const tag of world.tagsIn(antenna.zone)) {
-      if (world.answers(tag.epc) && prng.chance(rf.coverageReadProbability)) emit(tag.epc, rf.coverageRssiDbm);
+      if (world.answers(tag.epc) && prng.chance(rf.coverageReadProbability))
+        emit(tag.epc, rf.coverageRssiDbm);
     }
     for (const zone of model.crossReadZones(antenna.zone)) {
       for (const tag of world.tagsIn(zone)) {

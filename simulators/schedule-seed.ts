@@ -25,7 +25,12 @@ export type Arrival = z.infer<typeof Arrival>;
  * - LEFT_IN_STAGING: the pallet waits in staging until the offset (expect DWELL_EXCEEDED).
  * - TAG_SILENCED: from the offset the tag no longer answers (damaged or shielded; expect MISSING).
  */
-export const IncidentKind = z.enum(['EXIT_WITHOUT_RELEASE', 'HELD_PALLET_MOVED', 'LEFT_IN_STAGING', 'TAG_SILENCED']);
+export const IncidentKind = z.enum([
+  'EXIT_WITHOUT_RELEASE',
+  'HELD_PALLET_MOVED',
+  'LEFT_IN_STAGING',
+  'TAG_SILENCED',
+]);
 export type IncidentKind = z.infer<typeof IncidentKind>;
 
 export const Incident = z.object({

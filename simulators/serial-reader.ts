@@ -50,9 +50,17 @@ export class SimulatedSerialReader {
   ) {}
 
   static async open(options: SimulatedSerialReaderOptions): Promise<SimulatedSerialReader> {
-    const port = new SerialPort({ path: options.path, baudRate: options.baudRate ?? 115_200, autoOpen: false });
+    const port = new SerialPort({
+      path: options.path,
+      baudRate: options.baudRate ?? 115_200,
+      autoOpen: false,
+    });
     await new Promise<void>((resolve, reject) =>
-      port.open((err) => (err ? reject(new SerialReaderError(options.path, `cannot open: ${err.message}`, { cause: err })) : resolve())),
+      port.open((err) =>
+        err
+          ? reject(new SerialReaderError(options.path, `cannot open: ${err.message}`, { cause: err }))
+          : resolve(),
+      ),
     );
     const reader = new SimulatedSerialReader(options.path, port);
     // A write error also surfaces through write()'s promise; this keeps it from becoming an
@@ -91,7 +99,8 @@ export class SimulatedSerialReader {
         settled = true;
         this.port.off('close', onClose);
         this.port.off('drain', onDrain);
-        if (err) reject(new SerialReaderError(this.path, `write failed: ${describeError(err)}`, { cause: err }));
+        if (err)
+          reject(new SerialReaderError(this.path, `write failed: ${describeError(err)}`, { cause: err }));
         else resolve();
       };
       const onClose = (): void => finish(new Error('port closed'));

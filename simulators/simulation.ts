@@ -25,7 +25,7 @@ export interface SimulationOptions {
   schedule?: ScheduleSeed | undefined;
   /** Same seed, same inputs → byte-identical reads and truth. */
   seed: number;
-  /** Virtual time of the start of the run, µs since the Unix epoch (reads carry virtual time). */
+  /** Virtual start of the run, µs since the Unix epoch, whole ms (reads carry virtual time). */
   startUs: number;
   /** Simulate only the first N pallets in arrival order. Default: the whole manifest. */
   palletCount?: number | undefined;
@@ -55,6 +55,11 @@ export interface Simulation {
    * How a run is cut into `advance` calls does not change its output.
    */
   advance(toUs: number): SimulatedRead[];
+  /**
+   * The customs decisions that fell due (atUs ≤ nowUs) since the last call, in order: what a demo
+   * publishes to the customs topic after each step.
+   */
+  takeDueCustoms(): CustomsStatus[];
   /** EPCs in `zone` now. */
   palletsIn(zone: string): string[];
   /** Every occupied zone with its EPCs, now. */
@@ -80,7 +85,13 @@ export function createSimulation(options: SimulationOptions): Simulation {
   const profile = resolveProfile(options.profile);
   const timeScale = options.timeScale ?? profile.timeScale;
   if (!(timeScale > 0)) throw new ConfigError(`timeScale must be > 0, got ${timeScale}`);
-  if (!Number.isInteger(options.startUs)) throw new ConfigError(`startUs must be an integer, got ${options.startUs}`);
+  // Whole ms: moves and read slots sit on ms boundaries, so a slot's duplicates (< 1 ms later)
+  // never straddle a move.
+  if (!Number.isInteger(options.startUs) || options.startUs % 1000 !== 0) {
+    throw new ConfigError(
+      `startUs must be whole milliseconds in µs (a multiple of 1000), got ${options.startUs}`,
+    );
+  }
   const model = buildSiteModel(options.site);
   const root = new Prng(options.seed);
   const { site, startUs } = options;
@@ -95,7 +106,10 @@ export function createSimulation(options: SimulationOptions): Simulation {
     prng: root.fork('arrivals'),
   });
   const inRun = new Set(trucks.flatMap((t) => t.epcs));
-  const customs = options.customs ? toCustomsStatuses(options.customs, { site: site.site, startUs, timeScale, epcs: inRun }) : [];
+  const ssccByEpc = new Map(options.manifest.pallets.map((p) => [p.epc, p.sscc]));
+  const customs = options.customs
+    ? toCustomsStatuses(options.customs, { site: site.site, startUs, timeScale, epcs: inRun, ssccByEpc })
+    : [];
   const incidents = new Map<string, Array<{ kind: IncidentKind; atUs: number }>>();
   for (const incident of options.schedule?.incidents ?? []) {
     if (!inRun.has(incident.epc)) continue;
@@ -123,10 +137,12 @@ export function createSimulation(options: SimulationOptions): Simulation {
     });
   const antennasOf = new Map(model.readers.map((r) => [r.reader.id, r.antennas]));
   let next = 0;
+  let nextCustoms = 0;
   let nowUs = startUs;
 
   const apply = ({ event, stay }: Scheduled): void => {
-    if (event.kind === 'ZONE_ENTERED' && stay) present.get(event.zone)?.set(event.epc, { epc: event.epc, stay });
+    if (event.kind === 'ZONE_ENTERED' && stay)
+      present.get(event.zone)?.set(event.epc, { epc: event.epc, stay });
     if (event.kind === 'ZONE_LEFT') present.get(event.zone)?.delete(event.epc);
     if (event.kind === 'TAG_SILENCED') silenced.add(event.epc);
     truth.record(event);
@@ -152,7 +168,11 @@ export function createSimulation(options: SimulationOptions): Simulation {
         for (const c of clocks) if (clock === undefined || c.nextSlotUs < clock.nextSlotUs) clock = c;
         const pending = schedule[next];
         // Moves at the slot's instant happen before it is read (≤), so reads never precede truth.
-        if (pending && pending.event.atUs <= toUs && (clock === undefined || pending.event.atUs <= clock.nextSlotUs)) {
+        if (
+          pending &&
+          pending.event.atUs <= toUs &&
+          (clock === undefined || pending.event.atUs <= clock.nextSlotUs)
+        ) {
           apply(pending);
           next++;
           continue;
@@ -168,6 +188,11 @@ export function createSimulation(options: SimulationOptions): Simulation {
       }
       nowUs = toUs;
       return out;
+    },
+    takeDueCustoms(): CustomsStatus[] {
+      const from = nextCustoms;
+      while (nextCustoms < customs.length && customs[nextCustoms]!.atUs <= nowUs) nextCustoms++;
+      return customs.slice(from, nextCustoms);
     },
     palletsIn: (zone) => truth.palletsIn(zone),
     occupancy: () => truth.occupancy(),
@@ -185,19 +210,36 @@ function scheduleTruth(plans: readonly PalletPlan[], customs: readonly CustomsSt
     const { epc } = plan;
     const moves: Array<Scheduled & { order: number }> = [];
     for (const stay of plan.stays) {
-      moves.push({ event: { kind: 'ZONE_ENTERED', epc, zone: stay.zone, atUs: stay.fromUs }, stay, order: 1 });
-      if (stay.toUs !== undefined) moves.push({ event: { kind: 'ZONE_LEFT', epc, zone: stay.zone, atUs: stay.toUs }, order: 0 });
+      moves.push({
+        event: { kind: 'ZONE_ENTERED', epc, zone: stay.zone, atUs: stay.fromUs },
+        stay,
+        order: 1,
+      });
+      if (stay.toUs !== undefined)
+        moves.push({ event: { kind: 'ZONE_LEFT', epc, zone: stay.zone, atUs: stay.toUs }, order: 0 });
     }
     for (const c of plan.crossings) {
-      moves.push({ event: { kind: 'GATE_CROSSED', epc, gate: c.gate, direction: c.direction, atUs: c.atUs }, order: 2 });
+      moves.push({
+        event: { kind: 'GATE_CROSSED', epc, gate: c.gate, direction: c.direction, atUs: c.atUs },
+        order: 2,
+      });
     }
-    if (plan.silencedAtUs !== undefined) moves.push({ event: { kind: 'TAG_SILENCED', epc, atUs: plan.silencedAtUs }, order: 3 });
+    if (plan.silencedAtUs !== undefined)
+      moves.push({ event: { kind: 'TAG_SILENCED', epc, atUs: plan.silencedAtUs }, order: 3 });
     moves.sort((a, b) => a.event.atUs - b.event.atUs || a.order - b.order);
     out.push(...moves.map(({ event, stay }) => (stay ? { event, stay } : { event })));
   }
   for (const c of customs) {
     if (c.epc === undefined) continue;
-    out.push({ event: { kind: 'CUSTOMS_CHANGED', epc: c.epc, declarationId: c.declarationId, status: c.status, atUs: c.atUs } });
+    out.push({
+      event: {
+        kind: 'CUSTOMS_CHANGED',
+        epc: c.epc,
+        declarationId: c.declarationId,
+        status: c.status,
+        atUs: c.atUs,
+      },
+    });
   }
   return out.sort((a, b) => a.event.atUs - b.event.atUs);
 }

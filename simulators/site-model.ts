@@ -49,7 +49,8 @@ export function buildSiteModel(layout: SiteLayout): SiteModel {
     [...(adjacent.get(zone.id) ?? [])].some((id) => zones.get(id)?.kind === kind);
 
   for (const kind of ['GATE', 'DOCK', 'STORAGE', 'STAGING'] as const) {
-    if (ofKind(kind).length === 0) throw new ConfigError(`site ${layout.site} needs at least one ${kind} zone to simulate pallet flow`);
+    if (ofKind(kind).length === 0)
+      throw new ConfigError(`site ${layout.site} needs at least one ${kind} zone to simulate pallet flow`);
   }
   const gates = ofKind('GATE');
   const entry = gates.filter((g) => touches(g, 'DOCK') || !touches(g, 'STAGING'));

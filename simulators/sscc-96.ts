@@ -64,7 +64,9 @@ export function toSscc(value: Pick<Sscc96, 'companyPrefix' | 'serialReference'>)
   const { companyPrefix, serialReference } = value;
   const body = `${serialReference.slice(0, 1)}${companyPrefix}${serialReference.slice(1)}`;
   if (!/^\d{17}$/.test(body)) {
-    throw new Sscc96Error(`company prefix + serial reference must be 17 digits, got ${companyPrefix}/${serialReference}`);
+    throw new Sscc96Error(
+      `company prefix + serial reference must be 17 digits, got ${companyPrefix}/${serialReference}`,
+    );
   }
   return `${body}${gs1CheckDigit(body)}`;
 }
@@ -76,7 +78,8 @@ export function isValidSscc(sscc: string): boolean {
 /** Encode to 24 upper-case hex digits. The partition follows from the company prefix length. */
 export function encodeSscc96(value: Omit<Sscc96, 'partition'>): string {
   const { filter, companyPrefix, serialReference } = value;
-  if (!Number.isInteger(filter) || filter < 0 || filter > 7) throw new Sscc96Error(`filter must be 0..7, got ${filter}`);
+  if (!Number.isInteger(filter) || filter < 0 || filter > 7)
+    throw new Sscc96Error(`filter must be 0..7, got ${filter}`);
   const partition = PARTITIONS.findIndex((p) => p.cpDigits === companyPrefix.length);
   const layout = PARTITIONS[partition];
   if (!layout || !/^\d+$/.test(companyPrefix)) {
@@ -100,9 +103,11 @@ export function encodeSscc96(value: Omit<Sscc96, 'partition'>): string {
 export function decodeSscc96(hex: string): Sscc96 & { sscc: string } {
   if (!/^[0-9A-Fa-f]{24}$/.test(hex)) throw new Sscc96Error(`SSCC-96 is 24 hex digits, got "${hex}"`);
   const bits = BigInt(`0x${hex}`);
-  const field = (offset: number, width: number): bigint => (bits >> BigInt(96 - offset - width)) & ((1n << BigInt(width)) - 1n);
+  const field = (offset: number, width: number): bigint =>
+    (bits >> BigInt(96 - offset - width)) & ((1n << BigInt(width)) - 1n);
   const header = Number(field(0, 8));
-  if (header !== SSCC96_HEADER) throw new Sscc96Error(`header is 0x${header.toString(16)}, not SSCC-96 (0x31)`);
+  if (header !== SSCC96_HEADER)
+    throw new Sscc96Error(`header is 0x${header.toString(16)}, not SSCC-96 (0x31)`);
   const filter = Number(field(8, 3));
   const partition = Number(field(11, 3));
   const layout = PARTITIONS[partition];
@@ -116,7 +121,13 @@ export function decodeSscc96(hex: string): Sscc96 & { sscc: string } {
   if (companyPrefix.length !== layout.cpDigits || serialReference.length !== layout.srDigits) {
     throw new Sscc96Error(`company prefix or serial reference too large for partition ${partition}`);
   }
-  return { filter, partition, companyPrefix, serialReference, sscc: toSscc({ companyPrefix, serialReference }) };
+  return {
+    filter,
+    partition,
+    companyPrefix,
+    serialReference,
+    sscc: toSscc({ companyPrefix, serialReference }),
+  };
 }
 
 /** The pure identity URI `urn:epc:id:sscc:CompanyPrefix.SerialReference` (TDS). */

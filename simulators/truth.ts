@@ -12,7 +12,13 @@ import { CustomsState, Direction, EpcHex, EpochMicros, Identifier } from '../sch
 export const TruthEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ZONE_ENTERED'), epc: EpcHex, zone: Identifier, atUs: EpochMicros }),
   z.object({ kind: z.literal('ZONE_LEFT'), epc: EpcHex, zone: Identifier, atUs: EpochMicros }),
-  z.object({ kind: z.literal('GATE_CROSSED'), epc: EpcHex, gate: Identifier, direction: Direction, atUs: EpochMicros }),
+  z.object({
+    kind: z.literal('GATE_CROSSED'),
+    epc: EpcHex,
+    gate: Identifier,
+    direction: Direction,
+    atUs: EpochMicros,
+  }),
   z.object({
     kind: z.literal('CUSTOMS_CHANGED'),
     epc: EpcHex,

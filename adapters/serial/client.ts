@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { stat } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { SerialPort } from 'serialport';
 import { describeError } from '../../runtime/errors.js';
@@ -54,8 +55,11 @@ export class SerialReaderClient {
   private stopping: Promise<void> | undefined;
   /** Settles when the last parser has emitted its final line. */
   private parserEnded: Promise<void> = Promise.resolve();
-  private readonly counters = { lines: 0, blankLines: 0, reads: 0, deadLetters: 0, opens: 0, disconnects: 0, openFailures: 0 };
+  private readonly counters = { bytes: 0, lines: 0, blankLines: 0, reads: 0, deadLetters: 0, opens: 0, disconnects: 0, openFailures: 0 };
   private lastError: string | undefined;
+  private presenceTimer: NodeJS.Timeout | undefined;
+  /** Why the client closed a port itself, for the `offline` detail. */
+  private goneReason: string | undefined;
 
   constructor(
     options: SerialReaderOptionsInput,
@@ -81,6 +85,7 @@ export class SerialReaderClient {
       path: this.options.path,
       state: this.state,
       ...this.counters,
+      bytes: this.counters.bytes + (this.parser?.bytesIn ?? 0),
       paused: this.paused,
       lastError: this.lastError,
     };
@@ -95,6 +100,7 @@ export class SerialReaderClient {
   private async shutdown(): Promise<void> {
     this.state = 'stopped';
     clearTimeout(this.reopenTimer);
+    clearInterval(this.presenceTimer);
     const device = this.device;
     if (device?.isOpen) await new Promise<void>((resolve) => device.close(() => resolve()));
     else device?.destroy();
@@ -114,6 +120,9 @@ export class SerialReaderClient {
       this.logger.warn({ err: this.lastError }, 'serial port error');
     });
     device.on('close', (err?: Error | null) => this.onClose(device, err ?? undefined));
+    // @serialport/stream ends the readable side on a 0-byte read but leaves the port open; treat
+    // that as the device going away too, so it takes the usual reopen path.
+    device.on('end', () => this.closeGone(device, 'end of stream'));
     device.open((err) => (err ? this.onOpenFailed(device, err) : this.onOpened(device)));
   }
 
@@ -132,6 +141,7 @@ export class SerialReaderClient {
     parser.on('data', (line: Buffer) => this.onLine(line));
     if (this.paused) parser.pause();
     device.pipe(parser);
+    this.watchPresence(device);
     this.logger.info({ baudRate: this.options.baudRate, opens: this.counters.opens }, 'serial port open');
     this.sink.setReaderStatus(this.readerId, 'online', `port ${this.options.path} open`);
   }
@@ -153,16 +163,53 @@ export class SerialReaderClient {
   private onClose(device: SerialDevice, err: Error | undefined): void {
     if (device !== this.device) return;
     this.device = undefined;
+    clearInterval(this.presenceTimer);
     void this.endParser();
     if (this.stopping !== undefined) return;
     this.counters.disconnects++;
+    const why = err === undefined ? this.goneReason : describeError(err);
+    this.goneReason = undefined;
     const error = new SerialPortError(
       SerialErrorCode.DISCONNECTED,
-      `port ${this.options.path} closed${err === undefined ? '' : `: ${describeError(err)}`}`,
+      `port ${this.options.path} closed${why === undefined ? '' : `: ${why}`}`,
       { readerId: this.readerId, path: this.options.path, cause: err },
     );
     this.reportOutage(error);
     this.scheduleReopen();
+  }
+
+  /**
+   * Every presenceCheckMs, check that the path still leads to the device that was opened (same
+   * device and inode: a replugged USB adapter or a new pty gets a new node). When it does not, the
+   * port is dead even if serialport has not noticed (see `presenceCheckMs`): close it, which
+   * takes the usual reopen path.
+   */
+  private watchPresence(device: SerialDevice): void {
+    let openedIdentity: string | undefined;
+    let checking = false;
+    const check = async (): Promise<void> => {
+      if (checking) return;
+      checking = true;
+      try {
+        const st = await stat(this.options.path);
+        const identity = `${st.dev}:${st.ino}:${st.rdev}`;
+        openedIdentity ??= identity;
+        if (identity !== openedIdentity) this.closeGone(device, 'the path now leads to another device');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.closeGone(device, 'the device path is gone');
+      } finally {
+        checking = false;
+      }
+    };
+    void check();
+    clearInterval(this.presenceTimer);
+    this.presenceTimer = setInterval(() => void check(), this.options.presenceCheckMs).unref();
+  }
+
+  private closeGone(device: SerialDevice, reason: string): void {
+    if (device !== this.device || !device.isOpen || this.stopping !== undefined) return;
+    this.goneReason = reason;
+    device.close();
   }
 
   /** Log and publish `offline` once per outage, not on every retry. */
@@ -190,7 +237,8 @@ export class SerialReaderClient {
     const parser = this.parser;
     if (parser === undefined) return this.parserEnded;
     this.parser = undefined;
-    parser.end();
+    this.counters.bytes += parser.bytesIn;
+    if (!parser.writableEnded) parser.end(); // the pipe ends it already when the device's stream ended
     parser.resume();
     this.parserEnded = finished(parser).catch((err: unknown) => {
       this.logger.warn({ err: describeError(err) }, 'line parser ended with an error');

@@ -20,6 +20,8 @@ export class BoundedReadlineParser extends ReadlineParser {
   private readonly maxLineBytes: number;
   /** True while skipping the tail of an overlong line. */
   private discarding = false;
+  /** Bytes received from the device, for the client's counters. */
+  bytesIn = 0;
 
   constructor(maxLineBytes: number) {
     // No `encoding`: the readable side then yields Buffers.
@@ -28,6 +30,7 @@ export class BoundedReadlineParser extends ReadlineParser {
   }
 
   override _transform(chunk: Buffer, encoding: BufferEncoding, cb: TransformCallback): void {
+    this.bytesIn += chunk.length;
     let data = chunk;
     if (this.discarding) {
       const newline = data.indexOf(0x0a);

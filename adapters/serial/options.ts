@@ -20,6 +20,12 @@ export const SerialLineSettings = z.object({
   /** Reopen backoff after the device disappears: doubles from the first delay up to the max. */
   reopenInitialDelayMs: z.int().min(10).max(60_000).default(250),
   reopenMaxDelayMs: z.int().min(10).max(600_000).default(5_000),
+  /**
+   * How often an open port checks that its device path still leads to the same device. serialport
+   * does not always notice an unplug: on a 0-byte read its Linux binding retries forever instead
+   * of reporting it (serialport/bindings-cpp#162), so the port would stay "open" on a dead device.
+   */
+  presenceCheckMs: z.int().min(50).max(60_000).default(1_000),
 });
 export type SerialLineSettings = z.infer<typeof SerialLineSettings>;
 
@@ -37,7 +43,10 @@ export const SerialLineOverrides = z.object({
   maxLineBytes: line.maxLineBytes.unwrap().optional(),
   reopenInitialDelayMs: line.reopenInitialDelayMs.unwrap().optional(),
   reopenMaxDelayMs: line.reopenMaxDelayMs.unwrap().optional(),
+  presenceCheckMs: line.presenceCheckMs.unwrap().optional(),
 });
+// Fails to compile when a line setting is added above but not here.
+const _everySettingOverridable: Record<keyof SerialLineSettings, unknown> = SerialLineOverrides.shape;
 
 /** One port and the reader behind it. */
 export const SerialReaderOptions = SerialLineSettings.extend({

@@ -28,6 +28,8 @@ export interface SerialReaderStats {
   readerId: string;
   path: string;
   state: SerialReaderState;
+  /** Bytes received from the device. */
+  bytes: number;
   /** Lines received (blank ones included). */
   lines: number;
   blankLines: number;

@@ -8,8 +8,6 @@ import { systemClock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
 import { kafkaTopics } from '../../schemas/index.js';
-import { startEmbeddedMqtt } from '../../services/embedded-mqtt.js';
-import { startEmbeddedPostgres } from '../../services/embedded-postgres.js';
 import { ensureKafka } from '../../services/kafka.js';
 import { ensureSocat } from '../../services/socat.js';
 import { SimulatedSerialReader, createSimulation, loadScenario, openReaderPtys, paceSimulation } from '../../simulators/index.js';
@@ -60,6 +58,8 @@ export function demoCommand(): Command {
 
       let mqttUrl = config.mqttUrl;
       if (!mqttUrl) {
+        // Loaded only when used: the embedded services pull in WASM and a broker the rest never needs.
+        const { startEmbeddedMqtt } = await import('../../services/embedded-mqtt.js');
         const broker = await startEmbeddedMqtt({ port: Number(flags.embeddedMqttPort) });
         cleanups.push(() => broker.close());
         mqttUrl = broker.url;
@@ -67,6 +67,7 @@ export function demoCommand(): Command {
       }
       let databaseUrl = config.databaseUrl;
       if (!databaseUrl) {
+        const { startEmbeddedPostgres } = await import('../../services/embedded-postgres.js');
         const db = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), port: Number(flags.embeddedDbPort) });
         cleanups.push(() => db.close());
         databaseUrl = db.url;
@@ -115,7 +116,7 @@ export function demoCommand(): Command {
         customs: scenario.customs,
         schedule: scenario.schedule,
         seed: Number(flags.seed),
-        startUs: systemClock.nowUs(),
+        startUs: Math.floor(systemClock.nowUs() / 1000) * 1000, // the simulator works in whole ms
         profile: 'demo',
         palletCount: flags.pallets === undefined ? undefined : Number(flags.pallets),
         truthFile: join(dataDir, 'truth.jsonl'),

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../../runtime/config.js';
-import { ConfigError } from '../../runtime/errors.js';
 import {
   PROFILES,
   createSimulation,
@@ -27,23 +27,31 @@ interface SimulateFlags {
   profile: ProfileName;
   timeScale?: number;
   truth?: string;
+  customsOut?: string;
   out?: 'jsonl' | 'none';
   serialLinks?: string;
+  backpressure: 'wait' | 'drop';
 }
 
 function number(what: string, check: (n: number) => boolean): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new InvalidArgumentError(`${what}, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n) || !check(n))
+      throw new InvalidArgumentError(`${what}, got "${value}"`);
     return n;
   };
 }
 
 /** µs since the epoch from an ISO 8601 time or a plain integer of µs. */
 function parseStart(value: string): number {
-  if (/^\d+$/.test(value)) return Number(value);
+  if (/^\d+$/.test(value)) {
+    if (Number(value) % 1000 !== 0)
+      throw new InvalidArgumentError(`must be whole milliseconds (µs ending in 000), got "${value}"`);
+    return Number(value);
+  }
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`must be an ISO 8601 time or µs since the epoch, got "${value}"`);
+  if (Number.isNaN(ms))
+    throw new InvalidArgumentError(`must be an ISO 8601 time or µs since the epoch, got "${value}"`);
   return ms * 1000;
 }
 
@@ -65,28 +73,82 @@ export function simulateCommand(): Command {
         '  $ bondtrack simulate --profile test --duration 60 --pallets 20 --truth truth.jsonl > reads.jsonl\n' +
         '  $ bondtrack simulate --serial-links /tmp/bt-readers --duration 0     # until Ctrl-C, real time\n',
     )
-    .option('--site <file>', 'site layout, YAML or JSON (default: env BONDTRACK_SITE, else seeds/demo-site.yaml)')
+    .option(
+      '--site <file>',
+      'site layout, YAML or JSON (default: env BONDTRACK_SITE, else seeds/demo-site.yaml)',
+    )
     .option('--manifest <file>', 'pallet manifest (default: seeds/demo-manifest.json)')
     .option('--customs <file>', 'customs declarations seed (default: seeds/demo-customs.json)')
     .option('--no-customs', 'no customs decisions: nothing is released, no pallet leaves')
     .option('--schedule <file>', 'truck arrivals and incidents (default: seeds/demo-schedule.json)')
     .option('--no-schedule', 'no schedule: trucks are generated from the seed')
-    .option('--seed <n>', 'random seed; the same seed gives the same run', number('must be an integer', Number.isInteger), 1)
-    .option('--duration <seconds>', 'virtual seconds to simulate; 0 runs until interrupted', number('must be ≥ 0', (n) => n >= 0), 600)
-    .option('--speed <x>', 'virtual seconds per real second; 0 = as fast as possible (default: 1 with --serial-links, else 0)', number('must be ≥ 0', (n) => n >= 0))
+    .option(
+      '--seed <n>',
+      'random seed; the same seed gives the same run',
+      number('must be an integer', Number.isInteger),
+      1,
+    )
+    .option(
+      '--duration <seconds>',
+      'virtual seconds to simulate; 0 runs until interrupted',
+      number('must be ≥ 0', (n) => n >= 0),
+      600,
+    )
+    .option(
+      '--speed <x>',
+      'virtual seconds per real second; 0 = as fast as possible (default: 1 with --serial-links, else 0)',
+      number('must be ≥ 0', (n) => n >= 0),
+    )
     .option('--start <time>', 'virtual start, ISO 8601 or µs since the epoch (default: now)', parseStart)
-    .option('--pallets <n>', 'simulate only the first N pallets in arrival order', number('must be a positive integer', (n) => Number.isInteger(n) && n > 0))
-    .addOption(new Option('--profile <name>', 'flow speed: demo (minutes per zone) or test (seconds)').choices(Object.keys(PROFILES)).default('demo'))
-    .option('--time-scale <x>', "multiply the seeds' offsets by X (default: the profile's)", number('must be > 0', (n) => n > 0))
+    .option(
+      '--pallets <n>',
+      'simulate only the first N pallets in arrival order',
+      number('must be a positive integer', (n) => Number.isInteger(n) && n > 0),
+    )
+    .addOption(
+      new Option('--profile <name>', 'flow speed: demo (minutes per zone) or test (seconds)')
+        .choices(Object.keys(PROFILES))
+        .default('demo'),
+    )
+    .option(
+      '--time-scale <x>',
+      "multiply the seeds' offsets by X (default: the profile's)",
+      number('must be > 0', (n) => n > 0),
+    )
     .option('--truth <file>', 'write ground truth as JSONL to FILE as it happens')
-    .addOption(new Option('--out <format>', 'reads on stdout (default: jsonl without --serial-links, else none)').choices(['jsonl', 'none']))
-    .option('--serial-links <dir>', 'one pty per reader, linked as DIR/<readerId>; reads written there as jsonl lines')
+    .option(
+      '--customs-out <file>',
+      'write the customs decisions (CustomsStatus, absolute times) as JSONL to FILE as they fall due',
+    )
+    .addOption(
+      new Option(
+        '--out <format>',
+        'reads on stdout (default: jsonl without --serial-links, else none)',
+      ).choices(['jsonl', 'none']),
+    )
+    .option(
+      '--serial-links <dir>',
+      'one pty per reader, linked as DIR/<readerId>; reads written there as jsonl lines',
+    )
+    .addOption(
+      new Option(
+        '--backpressure <mode>',
+        'serial links that are not read: drop reads past a 100 000-read queue per reader, or wait (holds the whole run)',
+      )
+        .choices(['drop', 'wait'])
+        .default('drop'),
+    )
     .action(async (flags: SimulateFlags) => {
       await simulate(flags);
     });
 }
 
 async function simulate(flags: SimulateFlags): Promise<void> {
+  const out = flags.out ?? (flags.serialLinks === undefined ? 'jsonl' : 'none');
+  const pace = {
+    durationSec: flags.duration === 0 ? Infinity : flags.duration,
+    speed: flags.speed ?? (flags.serialLinks === undefined ? 0 : 1),
+  };
   const config = await loadConfig({ siteFile: flags.site });
   const scenario = await loadScenario({
     siteFile: config.siteFile,
@@ -104,54 +166,65 @@ async function simulate(flags: SimulateFlags): Promise<void> {
     timeScale: flags.timeScale,
     truthFile: flags.truth,
   });
-  const out = flags.out ?? (flags.serialLinks === undefined ? 'jsonl' : 'none');
-  const pace = {
-    durationSec: flags.duration === 0 ? Infinity : flags.duration,
-    speed: flags.speed ?? (flags.serialLinks === undefined ? 0 : 1),
+
+  const customsOut = flags.customsOut === undefined ? undefined : openSync(flags.customsOut, 'w');
+  // Synchronous like the truth file: complete whenever a step returns, few records per pallet.
+  const writeDueCustoms = (): void => {
+    if (customsOut === undefined) return;
+    for (const status of simulation.takeDueCustoms()) writeSync(customsOut, `${JSON.stringify(status)}\n`);
   };
-  if (pace.durationSec === Infinity && pace.speed === 0 && out === 'jsonl' && process.stdout.isTTY) {
-    throw new ConfigError('--duration 0 with --speed 0 would flood the terminal; give a duration or a speed');
-  }
 
   const controller = new AbortController();
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  // `bondtrack simulate | head` closes stdout early: stop instead of crashing on EPIPE.
+  // `bondtrack simulate | head` closes stdout early (EPIPE): stop quietly. Other errors stop too,
+  // and are reported once the ports are closed.
+  let stdoutError: NodeJS.ErrnoException | undefined;
   const onStdoutError = (err: NodeJS.ErrnoException): void => {
-    if (err.code === 'EPIPE') stop();
-    else throw err;
+    if (err.code !== 'EPIPE') stdoutError = err;
+    stop();
   };
   process.stdout.on('error', onStdoutError);
   const printReads = async (reads: readonly SimulatedRead[]): Promise<void> => {
     if (out !== 'jsonl' || reads.length === 0 || controller.signal.aborted) return;
     const text = reads.map((r) => `${JSON.stringify({ readerId: r.readerId, read: r.read })}\n`).join('');
-    if (!process.stdout.write(text)) await once(process.stdout, 'drain', { signal: controller.signal }).catch(() => undefined);
+    if (!process.stdout.write(text))
+      await once(process.stdout, 'drain', { signal: controller.signal }).catch(() => undefined);
   };
 
   let readsByReader: Record<string, number> = {};
+  let readsDropped = 0;
   try {
     if (flags.serialLinks !== undefined) {
       const ptys = await openReaderPtys(
         flags.serialLinks,
         scenario.site.readers.map((r) => r.id),
       );
-      process.stderr.write(`bondtrack simulate: ${ptys.pairs.size} readers linked in ${flags.serialLinks}/\n`);
+      process.stderr.write(
+        `bondtrack simulate: ${ptys.pairs.size} readers linked in ${flags.serialLinks}/\n`,
+      );
       try {
         const summary = await runSimulatorToSerial({
           simulation,
           ports: ptys.pairs,
           ...pace,
+          backpressure: flags.backpressure,
           signal: controller.signal,
-          onStep: ({ reads }) => printReads(reads),
+          onStep: ({ reads }) => {
+            writeDueCustoms();
+            return printReads(reads);
+          },
         });
         readsByReader = summary.readsWritten;
+        readsDropped = Object.values(summary.readsDropped).reduce((a, b) => a + b, 0);
       } finally {
         await ptys.close();
       }
     } else {
       await paceSimulation(simulation, { ...pace, signal: controller.signal }, async (reads) => {
         for (const { readerId } of reads) readsByReader[readerId] = (readsByReader[readerId] ?? 0) + 1;
+        writeDueCustoms();
         await printReads(reads);
       });
     }
@@ -160,11 +233,18 @@ async function simulate(flags: SimulateFlags): Promise<void> {
     process.off('SIGTERM', stop);
     process.stdout.off('error', onStdoutError);
     simulation.close();
+    if (customsOut !== undefined) closeSync(customsOut);
   }
-  process.stderr.write(summarize(simulation, readsByReader, flags.truth));
+  if (stdoutError) throw stdoutError;
+  process.stderr.write(summarize(simulation, readsByReader, readsDropped, flags.truth));
 }
 
-function summarize(simulation: Simulation, readsByReader: Record<string, number>, truthFile: string | undefined): string {
+function summarize(
+  simulation: Simulation,
+  readsByReader: Record<string, number>,
+  dropped: number,
+  truthFile: string | undefined,
+): string {
   const seconds = (simulation.nowUs - simulation.startUs) / 1_000_000;
   const total = Object.values(readsByReader).reduce((a, b) => a + b, 0);
   const perReader = Object.entries(readsByReader)
@@ -176,7 +256,7 @@ function summarize(simulation: Simulation, readsByReader: Record<string, number>
     .join(', ');
   return (
     `bondtrack simulate: ${seconds.toFixed(1)} virtual s from ${new Date(simulation.startUs / 1000).toISOString()}, ` +
-    `${total} reads (${perReader || 'none'})\n` +
+    `${total} reads (${perReader || 'none'})${dropped > 0 ? `, ${dropped} dropped by readers nobody read` : ''}\n` +
     `  gate crossings: ${crossings.filter((e) => e.kind === 'GATE_CROSSED' && e.direction === 'IN').length} in, ` +
     `${crossings.filter((e) => e.kind === 'GATE_CROSSED' && e.direction === 'OUT').length} out; ` +
     `pallets on site now: ${occupancy || 'none'}\n` +

@@ -47,7 +47,10 @@ export class LocateStage implements Stage {
 
   async start(): Promise<void> {
     // A group of its own per process: every worker needs every customs status (a global table).
-    const consumer = this.kafka.consumer({ groupId: `${this.groupId}-customs-${randomBytes(6).toString('hex')}` });
+    const consumer = this.kafka.consumer({
+      groupId: `${this.groupId}-customs-${randomBytes(6).toString('hex')}`,
+      maxWaitTimeInMs: 250,
+    });
     this.customsConsumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topics.customs], fromBeginning: true });

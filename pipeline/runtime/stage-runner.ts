@@ -54,6 +54,8 @@ export class StageRunner {
       heartbeatInterval: 1_000,
       rebalanceTimeout: 30_000,
       maxBytesPerPartition: 4 * 1024 * 1024,
+      // A short fetch wait keeps read→event latency low and lets a stop finish quickly.
+      maxWaitTimeInMs: 250,
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {

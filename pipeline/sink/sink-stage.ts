@@ -18,6 +18,7 @@ import {
 import { deadLetterRecord } from '../runtime/dead-letters.js';
 import type { OutputRecord, Stage } from '../runtime/stage.js';
 import { createPool } from './database.js';
+import { DatabaseError } from './db-errors.js';
 import { migrate } from './migrate.js';
 import { upsertPallets, writeBatch, type SinkBatch } from './writer.js';
 
@@ -80,7 +81,24 @@ export class SinkStage implements Stage {
         ) as DeadLetter;
       });
     }
-    const result = await writeBatch(this.pool!, this.schema, batch);
+    let result;
+    try {
+      result = await writeBatch(this.pool!, this.schema, batch);
+    } catch (err) {
+      // A lost connection or a deadlock: throw, and the runtime fetches the batch again. Data the
+      // database refuses would fail forever: dead-letter the batch with the reason and move on.
+      if (!(err instanceof DatabaseError) || err.retriable) throw err;
+      this.log.error({ topic, err: describeError(err), records: messages.length }, 'batch refused by the database; dead-lettered');
+      this.counters.rejected += messages.length;
+      return messages.map((m) =>
+        deadLetterRecord(t.dlq, { stage: 'sink', code: err.code, reason: describeError(err), payload: m.value, atUs: this.clock.nowUs() }),
+      );
+    }
+    for (const row of result.rejected) {
+      rejected.push(
+        deadLetterRecord(t.dlq, { stage: 'sink', code: 'BT_SINK_REFUSED', reason: row.reason, payload: JSON.stringify(row.row), atUs: this.clock.nowUs() }),
+      );
+    }
     this.counters.rowsWritten += result.inserted;
     this.counters.duplicatesSkipped += result.skipped;
     this.counters.rejected += rejected.length;

@@ -82,7 +82,7 @@ describe('end to end on real Mosquitto, Kafka and PostgreSQL', () => {
       customs: scenario.customs,
       schedule: scenario.schedule,
       seed: 11,
-      startUs: systemClock.nowUs(),
+      startUs: Math.floor(systemClock.nowUs() / 1000) * 1000, // the simulator works in whole ms
       profile: 'test',
       palletCount: 60,
     });

@@ -1,3 +1,4 @@
+import { readlink, rename, symlink } from 'node:fs/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startSerialAdapter, type SerialAdapterOptionsInput } from '../../../adapters/serial/index.js';
 import { DeadLetter, ReadBatch, ReaderStatus, mqttTopics, parseWith } from '../../../schemas/index.js';
@@ -5,6 +6,7 @@ import { createTestPty } from '../../helpers/pty.js';
 import { testServices, uniqueName } from '../../helpers/services.js';
 import { captureMqtt, type MqttCapture } from './mqtt-capture.js';
 import { quietLogger } from './quiet-logger.js';
+import { startTcpProxy } from './tcp-proxy.js';
 
 const T0 = 1_764_000_000_000_000;
 const line = (i: number, extra = ''): string =>
@@ -100,10 +102,13 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
       lingerMs: 20,
       reopenInitialDelayMs: 50,
       reopenMaxDelayMs: 200,
+      presenceCheckMs: 100,
     });
     await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online']);
     await pty.write(line(1));
     await expect.poll(() => epcsOf(capture), { timeout: 10_000 }).toEqual([epc(1)]);
+    await pty.write('{"epc":"3178E6'); // cut off by the unplug: still input, so it must not vanish
+    await expect.poll(() => adapter.stats().readers[0]!.bytes, { timeout: 5000 }).toBe(line(1).length + 14);
 
     await pty.unplug();
     await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online', 'offline']);
@@ -119,6 +124,82 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
     // One boot, one sequence: the reconnect does not restart seq.
     expect(batches(capture).map((b) => b.seq)).toEqual(batches(capture).map((_, i) => i));
     expect(adapter.stats().readers[0]).toMatchObject({ opens: 2, disconnects: 1, state: 'open' });
+    const letters = capture.json('dead-letters').map((m) => parseWith(DeadLetter, 'DeadLetter', m));
+    expect(letters.map((l) => [l.code, l.payload])).toEqual([['BT_SERIAL_BAD_JSON', '{"epc":"3178E6']]);
+  });
+
+  it('notices when its path leads to another device, even though serialport saw nothing', async () => {
+    const { mqttUrl } = testServices();
+    const site = uniqueName('site');
+    const [first, second] = [await createTestPty(), await createTestPty()];
+    const capture = await captureMqtt(mqttUrl, `bondtrack/v1/${site}/#`);
+    const adapter = start({ site, mqttUrl, ports: [{ path: first.adapterPath, readerId: 'r1' }], lingerMs: 20, presenceCheckMs: 100, reopenInitialDelayMs: 50 });
+    await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online']);
+
+    // Re-point the path at another pty while the first stays alive: its fd never errors, as when
+    // serialport misses an unplug (bindings-cpp#162) and the device comes back at the same path.
+    const swap = `${first.adapterPath}.swap`;
+    await symlink(await readlink(second.adapterPath), swap);
+    await rename(swap, first.adapterPath);
+    await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online', 'offline', 'online']);
+    expect(statuses(capture)[1]!.detail).toMatch(/another device/);
+    await second.write(line(7));
+    await expect.poll(() => epcsOf(capture), { timeout: 10_000 }).toEqual([epc(7)]);
+    expect(adapter.stats().readers[0]).toMatchObject({ opens: 2, disconnects: 1 });
+  });
+
+  it('refuses overlong lines and non-UTF-8 bytes as dead letters and reads on', async () => {
+    const { mqttUrl } = testServices();
+    const site = uniqueName('site');
+    const pty = await createTestPty();
+    const capture = await captureMqtt(mqttUrl, `bondtrack/v1/${site}/#`);
+    start({ site, mqttUrl, ports: [{ path: pty.adapterPath, readerId: 'r1' }], lingerMs: 20, maxLineBytes: 256 });
+    await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online']);
+
+    await pty.write(line(1) + 'x'.repeat(5000) + '\n' + line(2));
+    await pty.write(Buffer.concat([Buffer.from([0xff, 0xfe, 0x41, 0x0a]), Buffer.from(line(3))]));
+    await expect.poll(() => epcsOf(capture), { timeout: 10_000 }).toEqual([epc(1), epc(2), epc(3)]);
+    await expect.poll(() => capture.json('dead-letters').length, { timeout: 10_000 }).toBe(2);
+    const [long, binary] = capture.json('dead-letters').map((m) => parseWith(DeadLetter, 'DeadLetter', m));
+    expect(long).toMatchObject({ code: 'BT_SERIAL_LINE_TOO_LONG', payload: 'x'.repeat(257), payloadEncoding: 'utf8' });
+    expect(long!.reason).toMatch(/^line longer than 256 bytes/);
+    expect(binary).toMatchObject({ code: 'BT_SERIAL_BAD_ENCODING', payloadEncoding: 'base64', payload: Buffer.from([0xff, 0xfe, 0x41]).toString('base64') });
+  });
+
+  it('stops reading while the broker is away (backpressure), then delivers every read', async () => {
+    const site = uniqueName('site');
+    const broker = new URL(testServices().mqttUrl);
+    const proxy = await startTcpProxy(broker.hostname, Number(broker.port || 1883));
+    const pty = await createTestPty();
+    const capture = await captureMqtt(testServices().mqttUrl, `bondtrack/v1/${site}/#`);
+    const adapter = start({
+      site,
+      mqttUrl: `mqtt://127.0.0.1:${proxy.port}`,
+      ports: [{ path: pty.adapterPath, readerId: 'r1' }],
+      batchSize: 1,
+      maxInFlight: 2,
+      highWaterMark: 4,
+    });
+    await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online']);
+    await proxy.cut();
+    await expect.poll(() => adapter.stats().publisher.connected, { timeout: 5000 }).toBe(false);
+
+    const total = 40;
+    const writing = pty.write(Array.from({ length: total }, (_, i) => line(i)).join(''));
+    await expect.poll(() => adapter.stats().readers[0]!.paused, { timeout: 5000 }).toBe(true);
+    const whilePaused = adapter.stats();
+    expect(whilePaused.readers[0]!.reads).toBeLessThan(total); // it stopped reading instead of queueing everything
+    expect(whilePaused.publisher.queued).toBeLessThanOrEqual(4 + 1);
+    expect(whilePaused.publisher.inFlight).toBeLessThanOrEqual(2);
+
+    await proxy.restore();
+    await writing;
+    await expect.poll(() => new Set(epcsOf(capture)).size, { timeout: 20_000 }).toBe(total);
+    expect(new Set(epcsOf(capture))).toEqual(new Set(Array.from({ length: total }, (_, i) => epc(i))));
+    await expect.poll(() => adapter.stats().readers[0]!.paused, { timeout: 5000 }).toBe(false);
+    // The subscriber may see the last batch before the adapter sees its PUBACK.
+    await expect.poll(() => adapter.stats().publisher.readsPublished, { timeout: 5000 }).toBe(total);
+    expect(adapter.stats().publisher).toMatchObject({ readsIn: total, messagesFailed: 0 });
   });
 
   it('serves several ports from one process, each with its own reader id and status', async () => {

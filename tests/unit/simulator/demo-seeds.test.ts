@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { DEMO_MANIFEST_FILE, DEMO_SITE_FILE, loadManifest, loadSiteLayout } from '../../../runtime/site-file.js';
+import {
+  DEMO_MANIFEST_FILE,
+  DEMO_SITE_FILE,
+  loadManifest,
+  loadSiteLayout,
+} from '../../../runtime/site-file.js';
 import { formatSeed, generateDemo } from '../../../seeds/generate-demo.js';
 import { DEMO_CUSTOMS_FILE, loadCustomsSeed } from '../../../simulators/customs-seed.js';
 import { DEMO_SCHEDULE_FILE, loadScheduleSeed } from '../../../simulators/schedule-seed.js';
@@ -34,7 +39,10 @@ describe('demo seeds', () => {
     }
     // Every zone but the road is covered.
     for (const zone of site.zones.filter((z) => z.kind !== 'OUTSIDE' && z.kind !== 'GATE')) {
-      expect(site.antennas.some((a) => a.zone === zone.id && a.role === 'COVERAGE'), zone.id).toBe(true);
+      expect(
+        site.antennas.some((a) => a.zone === zone.id && a.role === 'COVERAGE'),
+        zone.id,
+      ).toBe(true);
     }
     const model = buildSiteModel(site);
     expect(model.entryGates.map((g) => g.id)).toEqual(['GATE-N']);
@@ -54,7 +62,8 @@ describe('demo seeds', () => {
     for (const pallet of manifest.pallets) {
       const decoded = decodeSscc96(pallet.epc);
       partitions.add(decoded.partition);
-      if (decoded.filter !== 6 || decoded.sscc !== pallet.sscc || !isValidSscc(pallet.sscc)) bad.push(pallet.epc);
+      if (decoded.filter !== 6 || decoded.sscc !== pallet.sscc || !isValidSscc(pallet.sscc))
+        bad.push(pallet.epc);
     }
     expect(bad).toEqual([]);
     expect([...partitions].sort()).toEqual([3, 4, 5, 6]);
@@ -82,7 +91,8 @@ describe('demo seeds', () => {
       'DECLARED>RELEASED',
     ]);
     // Undeclared pallets have no customs records; declared ones all have some.
-    for (const pallet of manifest.pallets) expect(statuses.has(pallet.epc), pallet.epc).toBe(pallet.declarationId !== undefined);
+    for (const pallet of manifest.pallets)
+      expect(statuses.has(pallet.epc), pallet.epc).toBe(pallet.declarationId !== undefined);
 
     const scheduled = schedule.arrivals.flatMap((a) => a.epcs);
     expect(scheduled.sort()).toEqual([...byEpc.keys()].sort());

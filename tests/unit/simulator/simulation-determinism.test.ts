@@ -2,7 +2,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createSimulation, loadScenario, readTruthFile, type Scenario, type SimulatedRead } from '../../../simulators/index.js';
+import {
+  createSimulation,
+  loadScenario,
+  readTruthFile,
+  type Scenario,
+  type SimulatedRead,
+} from '../../../simulators/index.js';
 
 const START_US = Date.UTC(2026, 3, 1, 8, 0, 0) * 1000;
 const SECOND = 1_000_000;
@@ -20,7 +26,14 @@ async function tempDir(): Promise<string> {
 
 /** Run and serialise reads and truth exactly as the CLI and the truth file do. */
 function run(seed: number, stepsUs: number[], truthFile?: string): { reads: string; truth: string } {
-  const sim = createSimulation({ ...scenario, seed, startUs: START_US, profile: 'test', palletCount: 20, truthFile });
+  const sim = createSimulation({
+    ...scenario,
+    seed,
+    startUs: START_US,
+    profile: 'test',
+    palletCount: 20,
+    truthFile,
+  });
   const reads: SimulatedRead[] = [];
   let t = START_US;
   for (const step of stepsUs) reads.push(...sim.advance((t += step)));
@@ -71,8 +84,26 @@ describe('simulation determinism', () => {
   });
 
   it('refuses to go back in time', () => {
-    const sim = createSimulation({ ...scenario, seed: 1, startUs: START_US, profile: 'test', palletCount: 2 });
+    const sim = createSimulation({
+      ...scenario,
+      seed: 1,
+      startUs: START_US,
+      profile: 'test',
+      palletCount: 2,
+    });
     sim.advance(START_US + SECOND);
     expect(() => sim.advance(START_US)).toThrow(/back in time/);
+  });
+
+  it('refuses a start that is not whole milliseconds, and a bad time scale', () => {
+    expect(() => createSimulation({ ...scenario, seed: 1, startUs: START_US + 1, profile: 'test' })).toThrow(
+      /whole milliseconds/,
+    );
+    expect(() => createSimulation({ ...scenario, seed: 1, startUs: START_US, timeScale: 0 })).toThrow(
+      /timeScale/,
+    );
+    expect(() =>
+      createSimulation({ ...scenario, seed: 1, startUs: START_US, profile: 'fast' as 'test' }),
+    ).toThrow(/demo, test/);
   });
 });

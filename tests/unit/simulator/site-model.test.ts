@@ -32,7 +32,9 @@ describe('site model', () => {
   it('refuses a site without the zones a pallet flow needs, naming the kind', () => {
     const noStaging = SiteLayout.parse({
       ...demo,
-      zones: demo.zones.filter((z) => z.kind !== 'STAGING').map((z) => ({ ...z, neighbours: z.neighbours.filter((n) => n !== 'WH1-STAGE') })),
+      zones: demo.zones
+        .filter((z) => z.kind !== 'STAGING')
+        .map((z) => ({ ...z, neighbours: z.neighbours.filter((n) => n !== 'WH1-STAGE') })),
       antennas: demo.antennas.filter((a) => a.zone !== 'WH1-STAGE'),
       customs: {},
     });
@@ -53,12 +55,23 @@ describe('site model', () => {
 
 describe('seed file schemas', () => {
   it('name the bad field', () => {
-    const customs = CustomsSeed.safeParse({ v: 1, site: 'X', statuses: [{ epc: 'abc', declarationId: 'D', status: 'GONE', atOffsetSec: -1 }] });
+    const customs = CustomsSeed.safeParse({
+      v: 1,
+      site: 'X',
+      statuses: [{ epc: 'abc', declarationId: 'D', status: 'GONE', atOffsetSec: -1 }],
+    });
     expect(customs.success).toBe(false);
     expect(new Set(customs.error!.issues.map((i) => i.path.join('.')))).toEqual(
       new Set(['statuses.0.atOffsetSec', 'statuses.0.epc', 'statuses.0.status']),
     );
-    const schedule = ScheduleSeed.safeParse({ v: 1, site: 'X', arrivals: [{ truckId: 'T', atOffsetSec: 0, epcs: [] }], incidents: [{ kind: 'FIRE', epc: '3100', atOffsetSec: 0 }] });
-    expect(new Set(schedule.error!.issues.map((i) => i.path.join('.')))).toEqual(new Set(['arrivals.0.epcs', 'incidents.0.kind']));
+    const schedule = ScheduleSeed.safeParse({
+      v: 1,
+      site: 'X',
+      arrivals: [{ truckId: 'T', atOffsetSec: 0, epcs: [] }],
+      incidents: [{ kind: 'FIRE', epc: '3100', atOffsetSec: 0 }],
+    });
+    expect(new Set(schedule.error!.issues.map((i) => i.path.join('.')))).toEqual(
+      new Set(['arrivals.0.epcs', 'incidents.0.kind']),
+    );
   });
 });

@@ -28,7 +28,11 @@ describe('SSCC-96', () => {
     const hex = encodeSscc96({ filter: 3, companyPrefix: '0614141', serialReference: '1234567890' });
     expect(hex).toBe('3174257BF4499602D2000000');
     // Leading zero of the company prefix survives the round trip (partition fixes the width).
-    expect(decodeSscc96(hex)).toMatchObject({ partition: 5, companyPrefix: '0614141', sscc: '106141412345678908' });
+    expect(decodeSscc96(hex)).toMatchObject({
+      partition: 5,
+      companyPrefix: '0614141',
+      sscc: '106141412345678908',
+    });
   });
 
   it('computes GS1 mod-10 check digits', () => {
@@ -44,8 +48,13 @@ describe('SSCC-96', () => {
     const prng = new Prng(7);
     for (let prefixDigits = 6; prefixDigits <= 12; prefixDigits++) {
       for (let i = 0; i < 50; i++) {
-        const digits = (n: number): string => Array.from({ length: n }, () => String(prng.int(0, 9))).join('');
-        const value = { filter: prng.int(0, 7), companyPrefix: digits(prefixDigits), serialReference: digits(17 - prefixDigits) };
+        const digits = (n: number): string =>
+          Array.from({ length: n }, () => String(prng.int(0, 9))).join('');
+        const value = {
+          filter: prng.int(0, 7),
+          companyPrefix: digits(prefixDigits),
+          serialReference: digits(17 - prefixDigits),
+        };
         const hex = encodeSscc96(value);
         expect(hex).toMatch(/^31[0-9A-F]{16}000000$/);
         const decoded = decodeSscc96(hex);
@@ -62,9 +71,15 @@ describe('SSCC-96', () => {
     expect(() => decodeSscc96('317')).toThrow(Sscc96Error);
     // Partition 7 is not defined.
     expect(() => decodeSscc96('317E257BF4499602D2000000')).toThrow(/partition 7/);
-    expect(() => encodeSscc96({ filter: 6, companyPrefix: '12345', serialReference: '123456789012' })).toThrow(/company prefix/);
-    expect(() => encodeSscc96({ filter: 6, companyPrefix: '0614141', serialReference: '123' })).toThrow(/10 digits/);
-    expect(() => encodeSscc96({ filter: 8, companyPrefix: '0614141', serialReference: '1234567890' })).toThrow(/filter/);
+    expect(() =>
+      encodeSscc96({ filter: 6, companyPrefix: '12345', serialReference: '123456789012' }),
+    ).toThrow(/company prefix/);
+    expect(() => encodeSscc96({ filter: 6, companyPrefix: '0614141', serialReference: '123' })).toThrow(
+      /10 digits/,
+    );
+    expect(() =>
+      encodeSscc96({ filter: 8, companyPrefix: '0614141', serialReference: '1234567890' }),
+    ).toThrow(/filter/);
   });
 
   it('refuses a company prefix field too large for its partition', () => {

@@ -54,10 +54,14 @@ beforeAll(async () => {
       const was = open.get(e.epc);
       expect(was?.zone, `${e.epc} left ${e.zone}`).toBe(e.zone);
       open.delete(e.epc);
-      intervals.set(e.epc, [...(intervals.get(e.epc) ?? []), { zone: e.zone, fromUs: was!.fromUs, toUs: e.atUs }]);
+      intervals.set(e.epc, [
+        ...(intervals.get(e.epc) ?? []),
+        { zone: e.zone, fromUs: was!.fromUs, toUs: e.atUs },
+      ]);
     }
   }
-  for (const [epc, was] of open) intervals.set(epc, [...(intervals.get(epc) ?? []), { ...was, toUs: sim.nowUs }]);
+  for (const [epc, was] of open)
+    intervals.set(epc, [...(intervals.get(epc) ?? []), { ...was, toUs: sim.nowUs }]);
   onSiteAtEnd = new Map([...open].map(([epc, was]) => [epc, was.zone]));
 });
 
@@ -93,7 +97,10 @@ describe('truth and reads agree', () => {
       const antenna = antennaOf(scenario.site, readerId, read.antenna);
       const zone = zoneAt(read.epc, read.seenAtUs);
       const visible =
-        zone === antenna.zone || (antenna.role === 'COVERAGE' && zone !== undefined && model.crossReadZones(antenna.zone).includes(zone));
+        zone === antenna.zone ||
+        (antenna.role === 'COVERAGE' &&
+          zone !== undefined &&
+          model.crossReadZones(antenna.zone).includes(zone));
       if (!visible) phantom.push(`${readerId}/${read.antenna} ${read.epc} in ${zone} at ${read.seenAtUs}`);
     }
     expect(reads.length).toBeGreaterThan(50_000);
@@ -138,7 +145,9 @@ describe('truth and reads agree', () => {
 
   it('portal antennas see an entering pallet on the road side first and a leaving one on the bonded side first', () => {
     for (const crossing of events('GATE_CROSSED')) {
-      const stay = intervals.get(crossing.epc)!.find((i) => i.zone === crossing.gate && i.fromUs <= crossing.atUs && crossing.atUs < i.toUs)!;
+      const stay = intervals
+        .get(crossing.epc)!
+        .find((i) => i.zone === crossing.gate && i.fromUs <= crossing.atUs && crossing.atUs < i.toUs)!;
       const meanTime = (role: string): number => {
         const ts = (readsByEpc.get(crossing.epc) ?? [])
           .filter(({ read }) => read.seenAtUs >= stay.fromUs && read.seenAtUs < stay.toUs)
@@ -147,13 +156,18 @@ describe('truth and reads agree', () => {
         expect(ts.length, `${role} reads of ${crossing.epc}`).toBeGreaterThan(0);
         return ts.reduce((a, b) => a + b, 0) / ts.length;
       };
-      const [first, second] = crossing.direction === 'IN' ? ['PORTAL_OUT', 'PORTAL_IN'] : ['PORTAL_IN', 'PORTAL_OUT'];
+      const [first, second] =
+        crossing.direction === 'IN' ? ['PORTAL_OUT', 'PORTAL_IN'] : ['PORTAL_IN', 'PORTAL_OUT'];
       expect(meanTime(first), `${crossing.epc} ${crossing.direction}`).toBeLessThan(meanTime(second));
     }
   });
 
   it('reads carry valid TagRead fields and repeat within a slot (duplicates for dedup)', () => {
-    const keys = new Set(reads.map(({ readerId, read }) => `${readerId}/${read.antenna}/${read.epc}/${Math.floor(read.seenAtUs / 1000)}`));
+    const keys = new Set(
+      reads.map(
+        ({ readerId, read }) => `${readerId}/${read.antenna}/${read.epc}/${Math.floor(read.seenAtUs / 1000)}`,
+      ),
+    );
     expect(keys.size).toBeLessThan(reads.length * 0.9);
     for (const { read } of reads.slice(0, 1000)) {
       expect(read.epc).toMatch(/^31[0-9A-F]{22}$/);
@@ -182,13 +196,17 @@ describe('customs and incidents shape the flow', () => {
   it('only released pallets leave, except the EXIT_WITHOUT_RELEASE incident', () => {
     const exits = events('GATE_CROSSED').filter((c) => c.direction === 'OUT');
     const smuggled = exits.filter((c) => statusAt(c.epc, c.atUs) !== 'RELEASED').map((c) => c.epc);
-    const incident = scenario.schedule!.incidents.filter((i) => i.kind === 'EXIT_WITHOUT_RELEASE').map((i) => i.epc);
+    const incident = scenario
+      .schedule!.incidents.filter((i) => i.kind === 'EXIT_WITHOUT_RELEASE')
+      .map((i) => i.epc);
     expect(smuggled.length).toBeGreaterThan(0);
     expect(smuggled.every((epc) => incident.includes(epc))).toBe(true);
   });
 
   it('HELD pallets stay in inspection, except the HELD_PALLET_MOVED incident', () => {
-    const moved = scenario.schedule!.incidents.filter((i) => i.kind === 'HELD_PALLET_MOVED').map((i) => i.epc);
+    const moved = scenario
+      .schedule!.incidents.filter((i) => i.kind === 'HELD_PALLET_MOVED')
+      .map((i) => i.epc);
     const wandered = new Set<string>();
     for (const e of events('ZONE_ENTERED')) {
       if (statusAt(e.epc, e.atUs) === 'HELD' && e.zone !== 'CIQ-INSP') wandered.add(e.epc);
@@ -208,7 +226,9 @@ describe('customs and incidents shape the flow', () => {
     const forgotten = stagingSec.filter((s) => left.includes(s.epc));
     expect(forgotten.length).toBeGreaterThan(0);
     const normal = stagingSec.filter((s) => !left.includes(s.epc));
-    expect(Math.min(...forgotten.map((s) => s.sec))).toBeGreaterThan(10 * Math.max(...normal.map((s) => s.sec)));
+    expect(Math.min(...forgotten.map((s) => s.sec))).toBeGreaterThan(
+      10 * Math.max(...normal.map((s) => s.sec)),
+    );
   });
 
   it('a TAG_SILENCED pallet is read before and never after', () => {
@@ -225,4 +245,3 @@ describe('customs and incidents shape the flow', () => {
 function isSilenced(epc: string, atUs: number): boolean {
   return truth.some((e) => e.kind === 'TAG_SILENCED' && e.epc === epc && e.atUs <= atUs);
 }
-

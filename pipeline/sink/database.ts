@@ -1,0 +1,82 @@
+import pg from 'pg';
+import { createLogger, type Logger } from '../../runtime/logger.js';
+import { toDatabaseError } from './db-errors.js';
+import { assertSchemaName, quoteIdent } from './sql-identifier.js';
+
+/** Anything that runs a statement: a pool (one-off statements) or a checked-out client. */
+export type Queryable = pg.Pool | pg.PoolClient | pg.Client;
+
+export interface PoolOptions {
+  /**
+   * Schema put first on each connection's `search_path` (then `public`, where TimescaleDB's
+   * functions live), for ad-hoc and dashboard queries. Bondtrack's own statements always qualify
+   * table names, because on embedded PGlite every connection shares one session, so the last
+   * `SET search_path` wins for all of them. Default: no change.
+   */
+  schema?: string;
+  /**
+   * Most connections the pool opens. Default 4. On embedded PGlite statements run one at a time
+   * whatever this is, so 1-2 is enough there.
+   */
+  max?: number;
+  /** Shown in `pg_stat_activity.application_name`. Default `bondtrack`. */
+  applicationName?: string;
+  /** Give up connecting after this long. Default 10 000 ms. */
+  connectionTimeoutMs?: number;
+  /** Where idle-connection errors are logged. Default a `bondtrack.db` logger. */
+  logger?: Logger;
+}
+
+/**
+ * A `pg` pool for the sink, migrations and the CLI. Errors of idle connections (server restart,
+ * network drop) are logged instead of crashing the process; the pool replaces the connection.
+ */
+export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
+  const schema = options.schema === undefined ? undefined : assertSchemaName(options.schema);
+  const logger = options.logger ?? createLogger('bondtrack.db');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 4,
+    application_name: options.applicationName ?? 'bondtrack',
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+  });
+  pool.on('error', (err) => logger.warn({ err }, 'idle database connection failed; the pool will reconnect'));
+  if (schema !== undefined) {
+    // A SET rather than the startup `options` parameter: PGlite's wire server ignores startup
+    // options. pg runs a client's queries in order, so this one precedes any the caller sends.
+    const setPath = `SET search_path TO ${quoteIdent(schema)}, public`;
+    pool.on('connect', (client) => {
+      client.query(setPath).catch((err: unknown) => logger.warn({ err, schema }, 'could not set search_path'));
+    });
+  }
+  return pool;
+}
+
+/**
+ * Run `fn` inside BEGIN … COMMIT on one connection; ROLLBACK and rethrow if it throws. A client whose
+ * ROLLBACK fails is destroyed rather than returned to the pool in an unknown state.
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw toDatabaseError('BT_DB_CONNECT', 'cannot connect to the database', err);
+  }
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
