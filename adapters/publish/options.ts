@@ -7,41 +7,40 @@ import { DEFAULT_MQTT_URL } from '../../runtime/config.js';
  * Options of the shared MQTT publisher, with defaults. Checked once in `createPublisher`; an error
  * names the bad field.
  */
-export const PublisherOptions = z
-  .object({
-    /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
-    mqttUrl: z
-      .url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'must be a URL such as mqtt://host:1883' })
-      .default(DEFAULT_MQTT_URL),
-    site: Identifier,
-    /** Adapter kind, written into every ReadBatch (`serial`, `llrp`, …). */
-    source: ReadSource,
-    /** Dead-letter `stage`; defaults to `adapter:{source}`. */
-    stage: z.string().min(1).max(64).optional(),
-    /** A batch is sent when it holds this many reads… */
-    batchSize: z.int().min(1).max(10_000).default(500),
-    /** …or when its oldest read has waited this long. */
-    lingerMs: z.int().min(0).max(60_000).default(100),
-    /**
-     * QoS 1 publishes awaiting PUBACK. MQTT.js keeps every unacknowledged message in a store that
-     * it walks on each ack; with thousands outstanding its throughput collapses.
-     */
-    maxInFlight: z.int().min(1).max(65_535, { error: 'must fit MQTT packet ids (≤ 65535)' }).default(64),
-    /**
-     * Messages (batches and dead letters) formed but not yet handed to MQTT. Above this, push()
-     * returns false and callers stop reading (backpressure); nothing is dropped. This bounds the
-     * memory used while the broker is unreachable: about highWaterMark × batchSize reads.
-     */
-    highWaterMark: z.int().min(1).max(1_000_000).default(256),
-    /** How long close() waits for PUBACKs before giving up. */
-    closeTimeoutMs: z.int().min(0).max(600_000).default(5_000),
-    /** MQTT reconnect interval. */
-    reconnectPeriodMs: z.int().min(100).max(600_000).default(1_000),
-    /** MQTT keepalive; with the last will it bounds how long a hung adapter still looks online. */
-    keepaliveSec: z.int().min(1).max(65_535).default(30),
-    /** Retries of a publish the broker refused, before it is logged and counted as failed. */
-    maxPublishAttempts: z.int().min(1).max(100).default(3),
-  });
+export const PublisherOptions = z.object({
+  /** Broker URL, e.g. mqtt://127.0.0.1:1883. */
+  mqttUrl: z
+    .url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'must be a URL such as mqtt://host:1883' })
+    .default(DEFAULT_MQTT_URL),
+  site: Identifier,
+  /** Adapter kind, written into every ReadBatch (`serial`, `llrp`, …). */
+  source: ReadSource,
+  /** Dead-letter `stage`; defaults to `adapter:{source}`. */
+  stage: z.string().min(1).max(64).optional(),
+  /** A batch is sent when it holds this many reads… */
+  batchSize: z.int().min(1).max(10_000).default(500),
+  /** …or when its oldest read has waited this long. */
+  lingerMs: z.int().min(0).max(60_000).default(100),
+  /**
+   * QoS 1 publishes awaiting PUBACK. MQTT.js keeps every unacknowledged message in a store that
+   * it walks on each ack; with thousands outstanding its throughput collapses.
+   */
+  maxInFlight: z.int().min(1).max(65_535, { error: 'must fit MQTT packet ids (≤ 65535)' }).default(64),
+  /**
+   * Messages (batches and dead letters) formed but not yet handed to MQTT. Above this, push()
+   * returns false and callers stop reading (backpressure); nothing is dropped. This bounds the
+   * memory used while the broker is unreachable: about highWaterMark × batchSize reads.
+   */
+  highWaterMark: z.int().min(1).max(1_000_000).default(256),
+  /** How long close() waits for PUBACKs before giving up. */
+  closeTimeoutMs: z.int().min(0).max(600_000).default(5_000),
+  /** MQTT reconnect interval. */
+  reconnectPeriodMs: z.int().min(100).max(600_000).default(1_000),
+  /** MQTT keepalive; with the last will it bounds how long a hung adapter still looks online. */
+  keepaliveSec: z.int().min(1).max(65_535).default(30),
+  /** Retries of a publish the broker refused, before it is logged and counted as failed. */
+  maxPublishAttempts: z.int().min(1).max(100).default(3),
+});
 export type PublisherOptions = z.infer<typeof PublisherOptions>;
 export type PublisherOptionsInput = z.input<typeof PublisherOptions>;
 

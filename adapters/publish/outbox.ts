@@ -136,12 +136,15 @@ export class Outbox {
     } else if (!this.stopped && message.attempts < this.settings.maxPublishAttempts) {
       this.listener.failed(message, err, true);
       this.retrying.add(message);
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        this.retrying.delete(message);
-        this.queue.unshift(message);
-        this.pump();
-      }, 250 * 2 ** (message.attempts - 1));
+      const timer = setTimeout(
+        () => {
+          this.retryTimers.delete(timer);
+          this.retrying.delete(message);
+          this.queue.unshift(message);
+          this.pump();
+        },
+        250 * 2 ** (message.attempts - 1),
+      );
       this.retryTimers.add(timer);
     } else {
       this.listener.failed(message, err, false);

@@ -3,16 +3,15 @@ import { systemClock, type Clock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import { createLogger, type Logger } from '../../runtime/logger.js';
 import {
-  DeadLetter,
   Identifier,
   ReadBatch,
   mqttTopics,
   toSchemaError,
-  parseWith,
   type ReaderState,
   type TagRead,
 } from '../../schemas/index.js';
 import { createBootId } from './boot-id.js';
+import { buildDeadLetter } from './dead-letter.js';
 import { PublishError, PublishErrorCode } from './errors.js';
 import { connectMqtt, endMqtt } from './mqtt-connection.js';
 import { parsePublisherOptions, type PublisherOptions, type PublisherOptionsInput } from './options.js';
@@ -33,10 +32,6 @@ export interface PublisherDeps {
  * about twice as much as serialising them; the envelope costs microseconds.
  */
 const ReadBatchEnvelope = ReadBatch.omit({ reads: true });
-
-/** DeadLetter field limits (schemas/dead-letter.ts). */
-const MAX_REASON_CHARS = 2000;
-const MAX_PAYLOAD_CHARS = 1_048_576;
 
 /** Create the publisher of an adapter process. It connects in the background and never throws for a broker that is down. */
 export function createPublisher(options: PublisherOptionsInput, deps: PublisherDeps = {}): Publisher {
@@ -78,7 +73,11 @@ class MqttPublisher implements Publisher {
     this.clientIdBase = `bondtrack-${options.source}-${options.site}-${this.bootId}`;
     this.client = connectMqtt(
       options.mqttUrl,
-      { clientId: this.clientIdBase, keepalive: options.keepaliveSec, reconnectPeriod: options.reconnectPeriodMs },
+      {
+        clientId: this.clientIdBase,
+        keepalive: options.keepaliveSec,
+        reconnectPeriod: options.reconnectPeriodMs,
+      },
       this.logger,
     );
     this.outbox = new Outbox(this.client, options, {
@@ -97,34 +96,18 @@ class MqttPublisher implements Publisher {
 
   push(readerId: string, read: TagRead): boolean {
     this.assertOpen(readerId);
+    const batcher = this.batcherFor(readerId);
     this.counters.readsIn++;
-    this.batcherFor(readerId).add(read);
+    batcher.add(read);
     return this.outbox.writable;
   }
 
   deadLetter(input: DeadLetterInput): boolean {
     this.assertOpen(input.readerId);
     this.checkReaderId(input.readerId);
-    let payload = typeof input.payload === 'string' ? input.payload : input.payload.toString('base64');
-    let reason = input.reason;
-    if (payload.length > MAX_PAYLOAD_CHARS) {
-      payload = payload.slice(0, MAX_PAYLOAD_CHARS);
-      reason = `${reason} (payload truncated to ${MAX_PAYLOAD_CHARS} characters)`;
-    }
-    if (reason.length > MAX_REASON_CHARS) reason = `${reason.slice(0, MAX_REASON_CHARS - 3)}...`;
-    const letter = this.toDeadLetter(input.readerId, {
-      v: 1,
-      stage: this.stage,
-      code: input.code,
-      reason,
-      site: this.site,
-      readerId: input.readerId,
-      payload,
-      payloadEncoding: typeof input.payload === 'string' ? 'utf8' : 'base64',
-      atUs: this.clock.nowUs(),
-    });
+    const letter = buildDeadLetter(input, { stage: this.stage, site: this.site, atUs: this.clock.nowUs() });
     this.counters.deadLetters++;
-    this.logger.warn({ readerId: input.readerId, code: input.code, reason }, 'dead letter');
+    this.logger.warn({ readerId: input.readerId, code: letter.code, reason: letter.reason }, 'dead letter');
     this.outbox.enqueue({
       kind: 'dead-letter',
       readerId: input.readerId,
@@ -258,34 +241,42 @@ class MqttPublisher implements Publisher {
 
   private onFailed(message: OutgoingMessage, err: Error, retrying: boolean): void {
     this.counters.publishErrors++;
-    const context = { code: PublishErrorCode.FAILED, readerId: message.readerId, message: message.label, attempts: message.attempts, err: describeError(err) };
+    const context = {
+      code: PublishErrorCode.FAILED,
+      readerId: message.readerId,
+      message: message.label,
+      attempts: message.attempts,
+      err: describeError(err),
+    };
     if (retrying) {
       this.logger.warn(context, 'publish failed; will retry');
     } else {
       this.counters.messagesFailed++;
-      this.logger.error({ ...context, reads: message.readCount }, 'publish failed; giving up on this message');
-    }
-  }
-
-  /** After the truncations above only a caller's bug (an empty or 65-character code) can fail here. */
-  private toDeadLetter(readerId: string, value: DeadLetter): DeadLetter {
-    try {
-      return parseWith(DeadLetter, 'DeadLetter', value);
-    } catch (err) {
-      throw new PublishError(PublishErrorCode.INVALID_MESSAGE, describeError(err), { cause: err, readerId });
+      this.logger.error(
+        { ...context, reads: message.readCount },
+        'publish failed; giving up on this message',
+      );
     }
   }
 
   private checkReaderId(readerId: string): void {
     if (this.batchers.has(readerId) || this.presences.has(readerId)) return;
     if (!Identifier.safeParse(readerId).success) {
-      throw new PublishError(PublishErrorCode.BAD_READER_ID, `readerId ${JSON.stringify(readerId)} must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`, { readerId });
+      throw new PublishError(
+        PublishErrorCode.BAD_READER_ID,
+        `readerId ${JSON.stringify(readerId)} must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`,
+        { readerId },
+      );
     }
   }
 
   private assertOpen(readerId: string): void {
     if (this.closing !== undefined) {
-      throw new PublishError(PublishErrorCode.CLOSED, `publisher for site ${this.site} is closed; stop input before close()`, { readerId });
+      throw new PublishError(
+        PublishErrorCode.CLOSED,
+        `publisher for site ${this.site} is closed; stop input before close()`,
+        { readerId },
+      );
     }
   }
 }

@@ -112,7 +112,10 @@ export class ReaderPresence {
       this.client.publish(this.topic, JSON.stringify(status), { qos: 1, retain: true }, (err) => {
         clearTimeout(timer);
         if (err) {
-          this.settings.logger.warn({ readerId: status.readerId, err: describeError(err) }, 'reader status not published');
+          this.settings.logger.warn(
+            { readerId: status.readerId, err: describeError(err) },
+            'reader status not published',
+          );
           resolve(false);
         } else {
           this.acked++;

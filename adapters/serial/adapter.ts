@@ -17,7 +17,10 @@ export interface SerialAdapterDeps {
  * and MQTT connects in the background, and both retry on their own. Options are checked first and
  * a bad one throws a ConfigError naming it.
  */
-export function startSerialAdapter(options: SerialAdapterOptionsInput, deps: SerialAdapterDeps = {}): SerialAdapter {
+export function startSerialAdapter(
+  options: SerialAdapterOptionsInput,
+  deps: SerialAdapterDeps = {},
+): SerialAdapter {
   const parsed = parseSerialAdapterOptions(options);
   const logger = deps.logger ?? createLogger('adapter-serial', { site: parsed.site });
   const publisher = createPublisher(
@@ -31,7 +34,10 @@ export function startSerialAdapter(options: SerialAdapterOptionsInput, deps: Ser
       highWaterMark: parsed.highWaterMark,
       closeTimeoutMs: parsed.closeTimeoutMs,
     },
-    { logger: logger.child({ component: 'publisher' }), ...(deps.clock === undefined ? {} : { clock: deps.clock }) },
+    {
+      logger: logger.child({ component: 'publisher' }),
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    },
   );
   const clients = readerOptionsOf(parsed).map(
     (reader) =>
@@ -41,7 +47,10 @@ export function startSerialAdapter(options: SerialAdapterOptionsInput, deps: Ser
       }),
   );
   for (const client of clients) client.start();
-  logger.info({ bootId: publisher.bootId, ports: parsed.ports, mqttUrl: parsed.mqttUrl }, 'serial adapter started');
+  logger.info(
+    { bootId: publisher.bootId, ports: parsed.ports, mqttUrl: parsed.mqttUrl },
+    'serial adapter started',
+  );
 
   let stopping: Promise<PublisherCloseResult> | undefined;
   const stop = async (): Promise<PublisherCloseResult> => {

@@ -1,14 +1,24 @@
 import { isUtf8 } from 'node:buffer';
-import { stat } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
 import { SerialPort } from 'serialport';
 import { describeError } from '../../runtime/errors.js';
 import { createLogger, type Logger } from '../../runtime/logger.js';
 import { SerialErrorCode, SerialPortError } from './errors.js';
 import { BoundedReadlineParser } from './line-reader.js';
-import { parseSerialReaderOptions, type SerialReaderOptions, type SerialReaderOptionsInput } from './options.js';
+import { watchDevicePath } from './path-watch.js';
+import {
+  parseSerialReaderOptions,
+  type SerialReaderOptions,
+  type SerialReaderOptionsInput,
+} from './options.js';
 import { parseJsonlLine } from './protocol/jsonl.js';
-import type { ReadSink, SerialDevice, SerialDeviceFactory, SerialReaderState, SerialReaderStats } from './types.js';
+import type {
+  ReadSink,
+  SerialDevice,
+  SerialDeviceFactory,
+  SerialReaderState,
+  SerialReaderStats,
+} from './types.js';
 
 /** Dead letters of overlong lines keep this much of the line: enough to see what the device sent. */
 const OVERLONG_PAYLOAD_BYTES = 4096;
@@ -55,9 +65,18 @@ export class SerialReaderClient {
   private stopping: Promise<void> | undefined;
   /** Settles when the last parser has emitted its final line. */
   private parserEnded: Promise<void> = Promise.resolve();
-  private readonly counters = { bytes: 0, lines: 0, blankLines: 0, reads: 0, deadLetters: 0, opens: 0, disconnects: 0, openFailures: 0 };
+  private readonly counters = {
+    bytes: 0,
+    lines: 0,
+    blankLines: 0,
+    reads: 0,
+    deadLetters: 0,
+    opens: 0,
+    disconnects: 0,
+    openFailures: 0,
+  };
   private lastError: string | undefined;
-  private presenceTimer: NodeJS.Timeout | undefined;
+  private stopWatchingPath: (() => void) | undefined;
   /** Why the client closed a port itself, for the `offline` detail. */
   private goneReason: string | undefined;
 
@@ -69,7 +88,10 @@ export class SerialReaderClient {
     this.options = parseSerialReaderOptions(options);
     this.readerId = this.options.readerId;
     this.reopenDelayMs = this.options.reopenInitialDelayMs;
-    this.logger = (deps.logger ?? createLogger('adapter-serial')).child({ readerId: this.readerId, path: this.options.path });
+    this.logger = (deps.logger ?? createLogger('adapter-serial')).child({
+      readerId: this.readerId,
+      path: this.options.path,
+    });
     this.openDevice = deps.openDevice ?? openSerialPort;
   }
 
@@ -100,7 +122,7 @@ export class SerialReaderClient {
   private async shutdown(): Promise<void> {
     this.state = 'stopped';
     clearTimeout(this.reopenTimer);
-    clearInterval(this.presenceTimer);
+    this.stopWatchingPath?.();
     const device = this.device;
     if (device?.isOpen) await new Promise<void>((resolve) => device.close(() => resolve()));
     else device?.destroy();
@@ -141,7 +163,10 @@ export class SerialReaderClient {
     parser.on('data', (line: Buffer) => this.onLine(line));
     if (this.paused) parser.pause();
     device.pipe(parser);
-    this.watchPresence(device);
+    this.stopWatchingPath?.();
+    this.stopWatchingPath = watchDevicePath(this.options.path, this.options.presenceCheckMs, (reason) =>
+      this.closeGone(device, reason),
+    );
     this.logger.info({ baudRate: this.options.baudRate, opens: this.counters.opens }, 'serial port open');
     this.sink.setReaderStatus(this.readerId, 'online', `port ${this.options.path} open`);
   }
@@ -151,11 +176,15 @@ export class SerialReaderClient {
     this.device = undefined;
     device.destroy();
     this.counters.openFailures++;
-    const error = new SerialPortError(SerialErrorCode.OPEN_FAILED, `cannot open ${this.options.path}: ${describeError(err)}`, {
-      readerId: this.readerId,
-      path: this.options.path,
-      cause: err,
-    });
+    const error = new SerialPortError(
+      SerialErrorCode.OPEN_FAILED,
+      `cannot open ${this.options.path}: ${describeError(err)}`,
+      {
+        readerId: this.readerId,
+        path: this.options.path,
+        cause: err,
+      },
+    );
     this.reportOutage(error);
     this.scheduleReopen();
   }
@@ -163,7 +192,7 @@ export class SerialReaderClient {
   private onClose(device: SerialDevice, err: Error | undefined): void {
     if (device !== this.device) return;
     this.device = undefined;
-    clearInterval(this.presenceTimer);
+    this.stopWatchingPath?.();
     void this.endParser();
     if (this.stopping !== undefined) return;
     this.counters.disconnects++;
@@ -178,34 +207,6 @@ export class SerialReaderClient {
     this.scheduleReopen();
   }
 
-  /**
-   * Every presenceCheckMs, check that the path still leads to the device that was opened (same
-   * device and inode: a replugged USB adapter or a new pty gets a new node). When it does not, the
-   * port is dead even if serialport has not noticed (see `presenceCheckMs`): close it, which
-   * takes the usual reopen path.
-   */
-  private watchPresence(device: SerialDevice): void {
-    let openedIdentity: string | undefined;
-    let checking = false;
-    const check = async (): Promise<void> => {
-      if (checking) return;
-      checking = true;
-      try {
-        const st = await stat(this.options.path);
-        const identity = `${st.dev}:${st.ino}:${st.rdev}`;
-        openedIdentity ??= identity;
-        if (identity !== openedIdentity) this.closeGone(device, 'the path now leads to another device');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') this.closeGone(device, 'the device path is gone');
-      } finally {
-        checking = false;
-      }
-    };
-    void check();
-    clearInterval(this.presenceTimer);
-    this.presenceTimer = setInterval(() => void check(), this.options.presenceCheckMs).unref();
-  }
-
   private closeGone(device: SerialDevice, reason: string): void {
     if (device !== this.device || !device.isOpen || this.stopping !== undefined) return;
     this.goneReason = reason;
@@ -216,11 +217,17 @@ export class SerialReaderClient {
   private reportOutage(error: SerialPortError): void {
     this.lastError = error.message;
     if (this.outageReported) {
-      this.logger.debug({ code: error.code, err: error.message, retryInMs: this.reopenDelayMs }, 'serial port still unavailable');
+      this.logger.debug(
+        { code: error.code, err: error.message, retryInMs: this.reopenDelayMs },
+        'serial port still unavailable',
+      );
       return;
     }
     this.outageReported = true;
-    this.logger.warn({ code: error.code, err: error.message, retryInMs: this.reopenDelayMs }, 'serial port unavailable; reopening with backoff');
+    this.logger.warn(
+      { code: error.code, err: error.message, retryInMs: this.reopenDelayMs },
+      'serial port unavailable; reopening with backoff',
+    );
     this.sink.setReaderStatus(this.readerId, 'offline', error.message);
   }
 
@@ -248,30 +255,42 @@ export class SerialReaderClient {
 
   private onLine(line: Buffer): void {
     this.counters.lines++;
-    let writable: boolean;
+    try {
+      if (!this.handOn(line)) this.pauseUntilWritable();
+    } catch (err) {
+      // Only a bug gets here (e.g. a publisher closed before its ports). Log it loudly, but a
+      // throw inside a stream's 'data' handler would take the whole adapter down with it.
+      this.lastError = describeError(err);
+      this.logger.error(
+        { err: this.lastError, line: line.subarray(0, 200).toString('utf8') },
+        'line lost: cannot hand it to the publisher',
+      );
+    }
+  }
+
+  /** Push the line's read or its dead letter; returns the publisher's `writable`. */
+  private handOn(line: Buffer): boolean {
     if (line.length > this.options.maxLineBytes) {
-      writable = this.refuse(
+      return this.refuse(
         SerialErrorCode.LINE_TOO_LONG,
         `line longer than ${this.options.maxLineBytes} bytes (payload holds its first ${OVERLONG_PAYLOAD_BYTES})`,
         line.subarray(0, OVERLONG_PAYLOAD_BYTES),
       );
-    } else if (!isUtf8(line)) {
-      writable = this.refuse(SerialErrorCode.BAD_ENCODING, 'line is not valid UTF-8 (payload is base64)', line);
-    } else {
-      const text = line.toString('utf8');
-      const result = parseJsonlLine(text, { maxLineBytes: this.options.maxLineBytes });
-      if (result.kind === 'blank') {
-        this.counters.blankLines++;
-        return;
-      }
-      if (result.kind === 'read') {
-        this.counters.reads++;
-        writable = this.sink.push(this.readerId, result.read);
-      } else {
-        writable = this.refuse(result.error.code, result.error.message, text);
-      }
     }
-    if (!writable) this.pauseUntilWritable();
+    if (!isUtf8(line))
+      return this.refuse(SerialErrorCode.BAD_ENCODING, 'line is not valid UTF-8 (payload is base64)', line);
+    const text = line.toString('utf8');
+    const result = parseJsonlLine(text, { maxLineBytes: this.options.maxLineBytes });
+    switch (result.kind) {
+      case 'blank':
+        this.counters.blankLines++;
+        return true;
+      case 'read':
+        this.counters.reads++;
+        return this.sink.push(this.readerId, result.read);
+      case 'error':
+        return this.refuse(result.error.code, result.error.message, text);
+    }
   }
 
   private refuse(code: string, reason: string, payload: string | Buffer): boolean {

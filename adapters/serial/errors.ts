@@ -26,7 +26,11 @@ export type SerialErrorCode = (typeof SerialErrorCode)[keyof typeof SerialErrorC
 export class SerialError extends BondtrackError {
   declare readonly code: SerialErrorCode;
 
-  constructor(code: SerialErrorCode, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
+  constructor(
+    code: SerialErrorCode,
+    message: string,
+    options: { cause?: unknown; retriable?: boolean } = {},
+  ) {
     super(code, message, options);
   }
 }

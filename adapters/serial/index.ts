@@ -10,7 +10,12 @@ export {
   type SerialReaderOptionsInput,
 } from './options.js';
 export { SerialError, SerialErrorCode, SerialLineError, SerialPortError } from './errors.js';
-export { DEFAULT_MAX_LINE_BYTES, parseJsonlLine, type JsonlLineResult, type JsonlParseOptions } from './protocol/jsonl.js';
+export {
+  DEFAULT_MAX_LINE_BYTES,
+  parseJsonlLine,
+  type JsonlLineResult,
+  type JsonlParseOptions,
+} from './protocol/jsonl.js';
 export { isoToEpochUs } from './protocol/iso-time.js';
 export type {
   ReadSink,

@@ -53,7 +53,10 @@ export class BoundedReadlineParser extends ReadlineParser {
 
   /** Every line goes through here, including the ones the stock parser splits off a chunk. */
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    const cut = Buffer.isBuffer(chunk) && chunk.length > this.maxLineBytes + 1 ? chunk.subarray(0, this.maxLineBytes + 1) : chunk;
+    const cut =
+      Buffer.isBuffer(chunk) && chunk.length > this.maxLineBytes + 1
+        ? chunk.subarray(0, this.maxLineBytes + 1)
+        : chunk;
     return super.push(cut, encoding);
   }
 

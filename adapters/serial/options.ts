@@ -76,9 +76,14 @@ export const SerialAdapterOptions = SerialLineSettings.extend({
   const paths = new Set<string>();
   const readers = new Set<string>();
   options.ports.forEach((port, i) => {
-    if (paths.has(port.path)) ctx.addIssue({ code: 'custom', path: ['ports', i, 'path'], message: `port ${port.path} listed twice` });
+    if (paths.has(port.path))
+      ctx.addIssue({ code: 'custom', path: ['ports', i, 'path'], message: `port ${port.path} listed twice` });
     if (readers.has(port.readerId)) {
-      ctx.addIssue({ code: 'custom', path: ['ports', i, 'readerId'], message: `reader ${port.readerId} listed twice` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ports', i, 'readerId'],
+        message: `reader ${port.readerId} listed twice`,
+      });
     }
     paths.add(port.path);
     readers.add(port.readerId);

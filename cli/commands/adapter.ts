@@ -29,7 +29,10 @@ function parseInteger(value: string): number {
 }
 
 /** `--port /dev/ttyUSB0=dock-1`, repeatable. Split at the last `=`, so a path may contain one. */
-function collectPort(value: string, previous: SerialCliOptions['port'] | undefined): SerialCliOptions['port'] {
+function collectPort(
+  value: string,
+  previous: SerialCliOptions['port'] | undefined,
+): SerialCliOptions['port'] {
   const at = value.lastIndexOf('=');
   if (at <= 0 || at === value.length - 1) {
     throw new InvalidArgumentError('expected PATH=READER_ID, e.g. /dev/ttyUSB0=dock-door-1');
@@ -60,13 +63,20 @@ function serialCommand(): Command {
   return new Command('serial')
     .description('Read JSON-lines tag reads from serial ports and publish them to MQTT')
     .requiredOption('--site <id>', 'site id, as in the MQTT topics')
-    .addOption(new Option('--port <path=readerId>', 'a serial device and the id of the reader on it (repeat for more ports)').argParser(collectPort))
+    .addOption(
+      new Option(
+        '--port <path=readerId>',
+        'a serial device and the id of the reader on it (repeat for more ports)',
+      ).argParser(collectPort),
+    )
     .option('--baud <n>', 'baud rate of every port', parseInteger, 115_200)
     .option('--rtscts', 'use RTS/CTS hardware flow control', false)
     .option('--mqtt-url <url>', `MQTT broker (env MQTT_URL; default ${DEFAULT_MQTT_URL})`)
     .option('--batch-size <n>', 'reads per ReadBatch at most', parseInteger, 500)
     .option('--linger-ms <n>', 'longest a read waits for its batch to fill', parseInteger, 100)
-    .addOption(new Option('--max-line-bytes <n>', 'refuse longer lines').argParser(parseInteger).default(65_536))
+    .addOption(
+      new Option('--max-line-bytes <n>', 'refuse longer lines').argParser(parseInteger).default(65_536),
+    )
     .option('--config <file>', 'config file, YAML or JSON (env BONDTRACK_CONFIG)')
     .addHelpText('after', SERIAL_HELP)
     .action(async (_options: unknown, command: Command) => {
@@ -77,7 +87,10 @@ function serialCommand(): Command {
     });
 }
 
-async function runSerialAdapter(options: SerialCliOptions, ports: NonNullable<SerialCliOptions['port']>): Promise<void> {
+async function runSerialAdapter(
+  options: SerialCliOptions,
+  ports: NonNullable<SerialCliOptions['port']>,
+): Promise<void> {
   const config = await loadConfig({ mqttUrl: options.mqttUrl, config: options.config });
   const logger = createLogger('adapter-serial', { site: options.site });
   const adapter = startSerialAdapter(

@@ -34,21 +34,17 @@ export interface PoolOptions {
 export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
   const schema = options.schema === undefined ? undefined : assertSchemaName(options.schema);
   const logger = options.logger ?? createLogger('bondtrack.db');
+  const setPath = schema === undefined ? undefined : `SET search_path TO ${quoteIdent(schema)}, public`;
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 4,
     application_name: options.applicationName ?? 'bondtrack',
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    // A SET, not the startup `options` parameter, which poolers such as PgBouncer refuse. pg-pool
+    // awaits onConnect before it hands the connection out, so no query can overtake the SET.
+    ...(setPath === undefined ? {} : { onConnect: async (client: pg.ClientBase) => void (await client.query(setPath)) }),
   });
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection failed; the pool will reconnect'));
-  if (schema !== undefined) {
-    // A SET rather than the startup `options` parameter: PGlite's wire server ignores startup
-    // options. pg runs a client's queries in order, so this one precedes any the caller sends.
-    const setPath = `SET search_path TO ${quoteIdent(schema)}, public`;
-    pool.on('connect', (client) => {
-      client.query(setPath).catch((err: unknown) => logger.warn({ err, schema }, 'could not set search_path'));
-    });
-  }
   return pool;
 }
 

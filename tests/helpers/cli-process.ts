@@ -11,6 +11,8 @@ export interface CliProcess {
   stderr(): string;
   /** Resolve when stdout or stderr matches, reject if the process exits first or the deadline passes. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolve with the exit code (or the signal name) once the process ends by itself. */
+  exited(): Promise<number | string>;
   /** Send a signal and resolve with the exit code (or the signal name). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | string>;
 }
@@ -66,6 +68,7 @@ export function spawnBondtrack(args: string[], env: Record<string, string> = {})
         check();
       });
     },
+    exited: () => exited,
     async stop(signal = 'SIGTERM', timeoutMs = 20_000) {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill(signal);

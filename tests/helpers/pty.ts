@@ -58,7 +58,9 @@ export async function createTestPty(): Promise<TestPty> {
       new Promise<void>((resolve, reject) => {
         const port = writer;
         if (port === undefined) return reject(new Error('pty is unplugged'));
-        port.write(data, (err) => (err ? reject(err) : port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve()))));
+        port.write(data, (err) =>
+          err ? reject(err) : port.drain((drainErr) => (drainErr ? reject(drainErr) : resolve())),
+        );
       }),
     unplug,
     replug: plug,

@@ -23,9 +23,7 @@ import { isoToEpochUs } from './iso-time.js';
 export const DEFAULT_MAX_LINE_BYTES = 65_536;
 
 export type JsonlLineResult =
-  | { kind: 'read'; read: TagRead }
-  | { kind: 'blank' }
-  | { kind: 'error'; error: SerialLineError };
+  { kind: 'read'; read: TagRead } | { kind: 'blank' } | { kind: 'error'; error: SerialLineError };
 
 export interface JsonlParseOptions {
   maxLineBytes?: number;
@@ -33,7 +31,11 @@ export interface JsonlParseOptions {
 
 const REQUIRED_FIELDS = ['epc', 'antenna'] as const;
 
-function fail(code: ConstructorParameters<typeof SerialLineError>[0], message: string, cause?: unknown): JsonlLineResult {
+function fail(
+  code: ConstructorParameters<typeof SerialLineError>[0],
+  message: string,
+  cause?: unknown,
+): JsonlLineResult {
   return { kind: 'error', error: new SerialLineError(code, message, cause === undefined ? {} : { cause }) };
 }
 
@@ -63,7 +65,11 @@ export function parseJsonlLine(line: string, options: JsonlParseOptions = {}): J
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    return fail(SerialErrorCode.BAD_JSON, `not valid JSON: ${err instanceof Error ? err.message : String(err)}`, err);
+    return fail(
+      SerialErrorCode.BAD_JSON,
+      `not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+      err,
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return fail(SerialErrorCode.NOT_AN_OBJECT, `must be a JSON object, got ${describeJsonType(raw)}`);

@@ -15,7 +15,9 @@ export interface MqttCapture {
 }
 
 export async function captureMqtt(mqttUrl: string, filter: string): Promise<MqttCapture> {
-  const client = await connectAsync(mqttUrl, { clientId: `bt-test-capture-${Math.random().toString(16).slice(2, 10)}` });
+  const client = await connectAsync(mqttUrl, {
+    clientId: `bt-test-capture-${Math.random().toString(16).slice(2, 10)}`,
+  });
   onTestFinished(() => client.endAsync());
   const messages: CapturedMessage[] = [];
   client.on('message', (topic, payload, packet) => {
@@ -24,6 +26,7 @@ export async function captureMqtt(mqttUrl: string, filter: string): Promise<Mqtt
   await client.subscribeAsync(filter, { qos: 1 });
   return {
     messages,
-    json: (suffix) => messages.filter((m) => m.topic.endsWith(`/${suffix}`)).map((m) => JSON.parse(m.text) as unknown),
+    json: (suffix) =>
+      messages.filter((m) => m.topic.endsWith(`/${suffix}`)).map((m) => JSON.parse(m.text) as unknown),
   };
 }

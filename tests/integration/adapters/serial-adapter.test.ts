@@ -38,16 +38,26 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
     const readerId = 'dock-1';
     const pty = await createTestPty();
     const capture = await captureMqtt(mqttUrl, `bondtrack/v1/${site}/#`);
-    const adapter = start({ site, mqttUrl, ports: [{ path: pty.adapterPath, readerId }], batchSize: 2, lingerMs: 30 });
+    const adapter = start({
+      site,
+      mqttUrl,
+      ports: [{ path: pty.adapterPath, readerId }],
+      batchSize: 2,
+      lingerMs: 30,
+    });
 
     await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toContain('online');
 
     await pty.write(line(1) + line(2).replace('\n', '\r\n') + line(3).replace(epc(3), epc(3).toLowerCase()));
     await pty.write('garbage\n');
     await pty.write('{"epc":"3178E61C883950F59A00000","antenna":1,"seenAtUs":1764000000000000}\n'); // 23 hex digits
-    await pty.write(`{"epc":"${epc(4).toLowerCase()}","antenna":2,"ts":"2026-04-02T12:00:01.250123Z"}\n\n` + line(5));
+    await pty.write(
+      `{"epc":"${epc(4).toLowerCase()}","antenna":2,"ts":"2026-04-02T12:00:01.250123Z"}\n\n` + line(5),
+    );
 
-    await expect.poll(() => epcsOf(capture), { timeout: 10_000 }).toEqual([epc(1), epc(2), epc(3), epc(4), epc(5)]);
+    await expect
+      .poll(() => epcsOf(capture), { timeout: 10_000 })
+      .toEqual([epc(1), epc(2), epc(3), epc(4), epc(5)]);
     const published = batches(capture);
     expect(published.map((b) => b.seq)).toEqual(published.map((_, i) => i));
     for (const batch of published) {
@@ -57,7 +67,12 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
       expect(batch.reads.length).toBeLessThanOrEqual(2);
     }
     const reads = published.flatMap((b) => b.reads);
-    expect(reads[3]).toEqual({ epc: epc(4), antenna: 2, seenAtUs: Date.UTC(2026, 3, 2, 12, 0, 1) * 1000 + 250_123, count: 1 });
+    expect(reads[3]).toEqual({
+      epc: epc(4),
+      antenna: 2,
+      seenAtUs: Date.UTC(2026, 3, 2, 12, 0, 1) * 1000 + 250_123,
+      count: 1,
+    });
 
     await expect.poll(() => capture.json('dead-letters').length, { timeout: 10_000 }).toBe(2);
     const [garbage, badEpc] = capture.json('dead-letters').map((m) => parseWith(DeadLetter, 'DeadLetter', m));
@@ -71,18 +86,38 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
       payloadEncoding: 'utf8',
     });
     expect(garbage!.reason).toMatch(/^not valid JSON/);
-    expect(badEpc).toMatchObject({ code: 'BT_SERIAL_BAD_READ', payload: '{"epc":"3178E61C883950F59A00000","antenna":1,"seenAtUs":1764000000000000}' });
+    expect(badEpc).toMatchObject({
+      code: 'BT_SERIAL_BAD_READ',
+      payload: '{"epc":"3178E61C883950F59A00000","antenna":1,"seenAtUs":1764000000000000}',
+    });
     expect(badEpc!.reason).toMatch(/^invalid TagRead: epc: must be 1 to 31 16-bit words/);
 
     // A subscriber that comes later still learns that the reader is online (retained).
     const late = await captureMqtt(mqttUrl, mqttTopics.status(site, readerId));
     await expect.poll(() => late.messages.length, { timeout: 5000 }).toBe(1);
     expect(late.messages[0]!.retain).toBe(true);
-    expect(parseWith(ReaderStatus, 'ReaderStatus', JSON.parse(late.messages[0]!.text))).toMatchObject({ state: 'online', site, readerId });
+    expect(parseWith(ReaderStatus, 'ReaderStatus', JSON.parse(late.messages[0]!.text))).toMatchObject({
+      state: 'online',
+      site,
+      readerId,
+    });
 
     const stats = adapter.stats();
-    expect(stats.readers[0]).toMatchObject({ lines: 7, blankLines: 0, reads: 5, deadLetters: 2, opens: 1, state: 'open' });
-    expect(stats.publisher).toMatchObject({ readsIn: 5, readsPublished: 5, deadLetters: 2, deadLettersPublished: 2, publishErrors: 0 });
+    expect(stats.readers[0]).toMatchObject({
+      lines: 7,
+      blankLines: 0,
+      reads: 5,
+      deadLetters: 2,
+      opens: 1,
+      state: 'open',
+    });
+    expect(stats.publisher).toMatchObject({
+      readsIn: 5,
+      readsPublished: 5,
+      deadLetters: 2,
+      deadLettersPublished: 2,
+      publishErrors: 0,
+    });
 
     const closed = await adapter.stop();
     expect(closed).toEqual({ unpublishedMessages: 0, unpublishedReads: 0 });
@@ -111,14 +146,20 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
     await expect.poll(() => adapter.stats().readers[0]!.bytes, { timeout: 5000 }).toBe(line(1).length + 14);
 
     await pty.unplug();
-    await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online', 'offline']);
+    await expect
+      .poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 })
+      .toEqual(['online', 'offline']);
     expect(statuses(capture)[1]!.detail).toMatch(/closed/);
     // Several reopen attempts fail while the device is away; none of them restarts anything.
-    await expect.poll(() => adapter.stats().readers[0]!.openFailures, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => adapter.stats().readers[0]!.openFailures, { timeout: 10_000 })
+      .toBeGreaterThanOrEqual(2);
     expect(adapter.stats().readers[0]!.state).toBe('reopening');
 
     await pty.replug();
-    await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online', 'offline', 'online']);
+    await expect
+      .poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 })
+      .toEqual(['online', 'offline', 'online']);
     await pty.write(line(2) + line(3));
     await expect.poll(() => epcsOf(capture), { timeout: 10_000 }).toEqual([epc(1), epc(2), epc(3)]);
     // One boot, one sequence: the reconnect does not restart seq.
@@ -133,7 +174,14 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
     const site = uniqueName('site');
     const [first, second] = [await createTestPty(), await createTestPty()];
     const capture = await captureMqtt(mqttUrl, `bondtrack/v1/${site}/#`);
-    const adapter = start({ site, mqttUrl, ports: [{ path: first.adapterPath, readerId: 'r1' }], lingerMs: 20, presenceCheckMs: 100, reopenInitialDelayMs: 50 });
+    const adapter = start({
+      site,
+      mqttUrl,
+      ports: [{ path: first.adapterPath, readerId: 'r1' }],
+      lingerMs: 20,
+      presenceCheckMs: 100,
+      reopenInitialDelayMs: 50,
+    });
     await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online']);
 
     // Re-point the path at another pty while the first stays alive: its fd never errors, as when
@@ -141,7 +189,9 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
     const swap = `${first.adapterPath}.swap`;
     await symlink(await readlink(second.adapterPath), swap);
     await rename(swap, first.adapterPath);
-    await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online', 'offline', 'online']);
+    await expect
+      .poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 })
+      .toEqual(['online', 'offline', 'online']);
     expect(statuses(capture)[1]!.detail).toMatch(/another device/);
     await second.write(line(7));
     await expect.poll(() => epcsOf(capture), { timeout: 10_000 }).toEqual([epc(7)]);
@@ -153,7 +203,13 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
     const site = uniqueName('site');
     const pty = await createTestPty();
     const capture = await captureMqtt(mqttUrl, `bondtrack/v1/${site}/#`);
-    start({ site, mqttUrl, ports: [{ path: pty.adapterPath, readerId: 'r1' }], lingerMs: 20, maxLineBytes: 256 });
+    start({
+      site,
+      mqttUrl,
+      ports: [{ path: pty.adapterPath, readerId: 'r1' }],
+      lingerMs: 20,
+      maxLineBytes: 256,
+    });
     await expect.poll(() => statuses(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online']);
 
     await pty.write(line(1) + 'x'.repeat(5000) + '\n' + line(2));
@@ -161,9 +217,17 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
     await expect.poll(() => epcsOf(capture), { timeout: 10_000 }).toEqual([epc(1), epc(2), epc(3)]);
     await expect.poll(() => capture.json('dead-letters').length, { timeout: 10_000 }).toBe(2);
     const [long, binary] = capture.json('dead-letters').map((m) => parseWith(DeadLetter, 'DeadLetter', m));
-    expect(long).toMatchObject({ code: 'BT_SERIAL_LINE_TOO_LONG', payload: 'x'.repeat(257), payloadEncoding: 'utf8' });
+    expect(long).toMatchObject({
+      code: 'BT_SERIAL_LINE_TOO_LONG',
+      payload: 'x'.repeat(257),
+      payloadEncoding: 'utf8',
+    });
     expect(long!.reason).toMatch(/^line longer than 256 bytes/);
-    expect(binary).toMatchObject({ code: 'BT_SERIAL_BAD_ENCODING', payloadEncoding: 'base64', payload: Buffer.from([0xff, 0xfe, 0x41]).toString('base64') });
+    expect(binary).toMatchObject({
+      code: 'BT_SERIAL_BAD_ENCODING',
+      payloadEncoding: 'base64',
+      payload: Buffer.from([0xff, 0xfe, 0x41]).toString('base64'),
+    });
   });
 
   it('stops reading while the broker is away (backpressure), then delivers every read', async () => {
@@ -207,19 +271,37 @@ describe('serial adapter (jsonl) on a real pty and Mosquitto', () => {
     const site = uniqueName('site');
     const [a, b] = [await createTestPty(), await createTestPty()];
     const capture = await captureMqtt(mqttUrl, `bondtrack/v1/${site}/#`);
-    start({ site, mqttUrl, lingerMs: 20, ports: [{ path: a.adapterPath, readerId: 'r-a' }, { path: b.adapterPath, readerId: 'r-b' }] });
+    start({
+      site,
+      mqttUrl,
+      lingerMs: 20,
+      ports: [
+        { path: a.adapterPath, readerId: 'r-a' },
+        { path: b.adapterPath, readerId: 'r-b' },
+      ],
+    });
     await expect
-      .poll(() => new Set(capture.messages.filter((m) => m.topic.endsWith('/status')).map((m) => m.topic)).size, { timeout: 10_000 })
+      .poll(
+        () => new Set(capture.messages.filter((m) => m.topic.endsWith('/status')).map((m) => m.topic)).size,
+        { timeout: 10_000 },
+      )
       .toBe(2);
     await a.write(line(1));
     await b.write(line(2));
-    await expect.poll(() => batches(capture).map((x) => `${x.readerId}:${x.reads[0]!.epc}`).sort(), { timeout: 10_000 }).toEqual([
-      `r-a:${epc(1)}`,
-      `r-b:${epc(2)}`,
-    ]);
-    expect(capture.messages.filter((m) => m.topic.endsWith('/reads')).map((m) => m.topic).sort()).toEqual([
-      mqttTopics.reads(site, 'r-a'),
-      mqttTopics.reads(site, 'r-b'),
-    ]);
+    await expect
+      .poll(
+        () =>
+          batches(capture)
+            .map((x) => `${x.readerId}:${x.reads[0]!.epc}`)
+            .sort(),
+        { timeout: 10_000 },
+      )
+      .toEqual([`r-a:${epc(1)}`, `r-b:${epc(2)}`]);
+    expect(
+      capture.messages
+        .filter((m) => m.topic.endsWith('/reads'))
+        .map((m) => m.topic)
+        .sort(),
+    ).toEqual([mqttTopics.reads(site, 'r-a'), mqttTopics.reads(site, 'r-b')]);
   });
 });

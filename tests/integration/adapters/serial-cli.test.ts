@@ -10,11 +10,16 @@ const BIN = fileURLToPath(new URL('../../../bin/bondtrack.js', import.meta.url))
 
 /** `node bin/bondtrack.js …` as a real child process; killed at the end of the test if still running. */
 function runBondtrack(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
   onTestFinished(async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGKILL');
@@ -34,8 +39,10 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   ]);
 }
 
-const states = (capture: MqttCapture) => capture.json('status').map((s) => parseWith(ReaderStatus, 'ReaderStatus', s));
-const LINE = '{"epc":"3178E61C883950F59A000001","antenna":1,"rssiDbm":-52.5,"seenAtUs":1764000000000000,"count":1}\n';
+const states = (capture: MqttCapture) =>
+  capture.json('status').map((s) => parseWith(ReaderStatus, 'ReaderStatus', s));
+const LINE =
+  '{"epc":"3178E61C883950F59A000001","antenna":1,"rssiDbm":-52.5,"seenAtUs":1764000000000000,"count":1}\n';
 
 describe('bondtrack adapter serial (real process)', () => {
   it('publishes what the reader sends, and on SIGTERM flushes, publishes offline and exits 0', async () => {
@@ -43,7 +50,18 @@ describe('bondtrack adapter serial (real process)', () => {
     const site = uniqueName('site');
     const pty = await createTestPty();
     const capture = await captureMqtt(mqttUrl, `bondtrack/v1/${site}/#`);
-    const cli = runBondtrack(['adapter', 'serial', '--site', site, '--port', `${pty.adapterPath}=dock-1`, '--mqtt-url', mqttUrl, '--linger-ms', '20']);
+    const cli = runBondtrack([
+      'adapter',
+      'serial',
+      '--site',
+      site,
+      '--port',
+      `${pty.adapterPath}=dock-1`,
+      '--mqtt-url',
+      mqttUrl,
+      '--linger-ms',
+      '20',
+    ]);
 
     await expect.poll(() => states(capture).map((s) => s.state), { timeout: 20_000 }).toEqual(['online']);
     await pty.write(LINE + LINE.replace('0001', '0002'));
@@ -64,12 +82,16 @@ describe('bondtrack adapter serial (real process)', () => {
     const site = uniqueName('site');
     const pty = await createTestPty();
     const capture = await captureMqtt(mqttUrl, `bondtrack/v1/${site}/#`);
-    const cli = runBondtrack(['adapter', 'serial', '--site', site, '--port', `${pty.adapterPath}=gate-1`], { MQTT_URL: mqttUrl });
+    const cli = runBondtrack(['adapter', 'serial', '--site', site, '--port', `${pty.adapterPath}=gate-1`], {
+      MQTT_URL: mqttUrl,
+    });
     await expect.poll(() => states(capture).map((s) => s.state), { timeout: 20_000 }).toEqual(['online']);
 
     cli.child.kill('SIGKILL');
     expect(await withDeadline(cli.exited, 10_000, 'exit after SIGKILL')).toBe('SIGKILL');
-    await expect.poll(() => states(capture).map((s) => s.state), { timeout: 10_000 }).toEqual(['online', 'offline']);
+    await expect
+      .poll(() => states(capture).map((s) => s.state), { timeout: 10_000 })
+      .toEqual(['online', 'offline']);
     expect(states(capture)[1]!.atUs).toBeUndefined();
     expect(states(capture)[1]!.detail).toMatch(/last will/);
   });

@@ -5,12 +5,21 @@ import { ManualClock } from '../../../runtime/clock.js';
 import { ReadBatch, parseWith, type TagRead } from '../../../schemas/index.js';
 
 const T0 = 1_764_000_000_000_000;
-const read = (i: number): TagRead => ({ epc: `3178E61C883950F59A00${i.toString(16).toUpperCase().padStart(4, '0')}`, antenna: 1, seenAtUs: T0 + i, count: 1 });
+const read = (i: number): TagRead => ({
+  epc: `3178E61C883950F59A00${i.toString(16).toUpperCase().padStart(4, '0')}`,
+  antenna: 1,
+  seenAtUs: T0 + i,
+  count: 1,
+});
 
 function makeBatcher(batchSize: number, lingerMs: number) {
   const clock = new ManualClock(T0 + 5_000_000);
   const batches: ReadBatch[] = [];
-  const batcher = new ReaderBatcher('dock-1', { site: 'site-a', source: 'serial', bootId: 'boot1', batchSize, lingerMs, clock }, (b) => batches.push(b));
+  const batcher = new ReaderBatcher(
+    'dock-1',
+    { site: 'site-a', source: 'serial', bootId: 'boot1', batchSize, lingerMs, clock },
+    (b) => batches.push(b),
+  );
   onTestFinished(() => batcher.stop());
   return { batcher, batches, clock };
 }

@@ -3,14 +3,23 @@ import { isoToEpochUs } from '../../../adapters/serial/index.js';
 
 describe('isoToEpochUs', () => {
   it('agrees with Date.parse to the millisecond', () => {
-    for (const text of ['2026-04-02T12:00:01Z', '2018-06-14T00:15:54.368Z', '2000-01-01T00:00:00Z', '2099-12-31T23:59:59.999Z']) {
+    for (const text of [
+      '2026-04-02T12:00:01Z',
+      '2018-06-14T00:15:54.368Z',
+      '2000-01-01T00:00:00Z',
+      '2099-12-31T23:59:59.999Z',
+    ]) {
       expect(isoToEpochUs(text)).toBe(Date.parse(text) * 1000);
     }
   });
 
   it('keeps µs and truncates below them', () => {
-    expect(isoToEpochUs('2018-06-14T00:15:54.36879Z')).toBe(Date.parse('2018-06-14T00:15:54Z') * 1000 + 368_790);
-    expect(isoToEpochUs('2018-06-14T00:15:54.123456789Z')).toBe(Date.parse('2018-06-14T00:15:54Z') * 1000 + 123_456);
+    expect(isoToEpochUs('2018-06-14T00:15:54.36879Z')).toBe(
+      Date.parse('2018-06-14T00:15:54Z') * 1000 + 368_790,
+    );
+    expect(isoToEpochUs('2018-06-14T00:15:54.123456789Z')).toBe(
+      Date.parse('2018-06-14T00:15:54Z') * 1000 + 123_456,
+    );
     expect(isoToEpochUs('2018-06-14T00:15:54,5Z')).toBe(Date.parse('2018-06-14T00:15:54Z') * 1000 + 500_000);
   });
 

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SerialErrorCode, SerialLineError, parseJsonlLine, type JsonlLineResult } from '../../../adapters/serial/index.js';
+import {
+  SerialErrorCode,
+  SerialLineError,
+  parseJsonlLine,
+  type JsonlLineResult,
+} from '../../../adapters/serial/index.js';
 
-const GOOD = '{"epc":"3178E61C883950F59A000000","antenna":1,"rssiDbm":-52.5,"seenAtUs":1764000000000000,"count":1}';
+const GOOD =
+  '{"epc":"3178E61C883950F59A000000","antenna":1,"rssiDbm":-52.5,"seenAtUs":1764000000000000,"count":1}';
 
 function expectRead(result: JsonlLineResult) {
   if (result.kind !== 'read') throw new Error(`expected a read, got ${JSON.stringify(result)}`);
@@ -32,7 +38,9 @@ describe('parseJsonlLine', () => {
 
   it('upper-cases lower-case hex in epc and tid', () => {
     const read = expectRead(
-      parseJsonlLine('{"epc":"3178e61c883950f59a00abcd","antenna":2,"seenAtUs":1764000000000000,"tid":"e2801160"}'),
+      parseJsonlLine(
+        '{"epc":"3178e61c883950f59a00abcd","antenna":2,"seenAtUs":1764000000000000,"tid":"e2801160"}',
+      ),
     );
     expect(read.epc).toBe('3178E61C883950F59A00ABCD');
     expect(read.tid).toBe('E2801160');
@@ -40,9 +48,18 @@ describe('parseJsonlLine', () => {
 
   it('defaults count to 1 and keeps optional fields', () => {
     const read = expectRead(
-      parseJsonlLine('{"epc":"3000","antenna":3,"seenAtUs":1764000000000000,"phaseDeg":32.5,"frequencyKhz":926750}'),
+      parseJsonlLine(
+        '{"epc":"3000","antenna":3,"seenAtUs":1764000000000000,"phaseDeg":32.5,"frequencyKhz":926750}',
+      ),
     );
-    expect(read).toEqual({ epc: '3000', antenna: 3, seenAtUs: 1764000000000000, count: 1, phaseDeg: 32.5, frequencyKhz: 926750 });
+    expect(read).toEqual({
+      epc: '3000',
+      antenna: 3,
+      seenAtUs: 1764000000000000,
+      count: 1,
+      phaseDeg: 32.5,
+      frequencyKhz: 926750,
+    });
   });
 
   it('converts an ISO-8601 ts to µs, keeping sub-millisecond digits', () => {
@@ -53,19 +70,27 @@ describe('parseJsonlLine', () => {
 
   it('applies the ts zone offset', () => {
     const utc = expectRead(parseJsonlLine('{"epc":"3000","antenna":1,"ts":"2021-03-15T12:14:30Z"}')).seenAtUs;
-    const shanghai = expectRead(parseJsonlLine('{"epc":"3000","antenna":1,"ts":"2021-03-15T20:14:30+08:00"}')).seenAtUs;
-    const compact = expectRead(parseJsonlLine('{"epc":"3000","antenna":1,"ts":"2021-03-15T13:14:30+0100"}')).seenAtUs;
+    const shanghai = expectRead(
+      parseJsonlLine('{"epc":"3000","antenna":1,"ts":"2021-03-15T20:14:30+08:00"}'),
+    ).seenAtUs;
+    const compact = expectRead(
+      parseJsonlLine('{"epc":"3000","antenna":1,"ts":"2021-03-15T13:14:30+0100"}'),
+    ).seenAtUs;
     expect(shanghai).toBe(utc);
     expect(compact).toBe(utc);
   });
 
   it('prefers seenAtUs when both seenAtUs and ts are given', () => {
-    const read = expectRead(parseJsonlLine('{"epc":"3000","antenna":1,"seenAtUs":1764000000000001,"ts":"2021-03-15T12:14:30Z"}'));
+    const read = expectRead(
+      parseJsonlLine('{"epc":"3000","antenna":1,"seenAtUs":1764000000000001,"ts":"2021-03-15T12:14:30Z"}'),
+    );
     expect(read.seenAtUs).toBe(1764000000000001);
   });
 
   it('ignores unknown fields', () => {
-    const read = expectRead(parseJsonlLine('{"epc":"3000","antenna":1,"seenAtUs":1764000000000000,"firmware":"2.1"}'));
+    const read = expectRead(
+      parseJsonlLine('{"epc":"3000","antenna":1,"seenAtUs":1764000000000000,"firmware":"2.1"}'),
+    );
     expect(read).not.toHaveProperty('firmware');
   });
 
@@ -80,7 +105,9 @@ describe('parseJsonlLine', () => {
   });
 
   it('refuses truncated JSON (a half line after a reconnect)', () => {
-    const error = expectError(parseJsonlLine('E61C883950F59A000000","antenna":1,"seenAtUs":1764000000000000}'));
+    const error = expectError(
+      parseJsonlLine('E61C883950F59A000000","antenna":1,"seenAtUs":1764000000000000}'),
+    );
     expect(error.code).toBe(SerialErrorCode.BAD_JSON);
     expect(expectError(parseJsonlLine('{"epc":"3000","antenna":1,')).code).toBe(SerialErrorCode.BAD_JSON);
   });
@@ -98,7 +125,9 @@ describe('parseJsonlLine', () => {
   });
 
   it('refuses an EPC of impossible length, naming the field and the rule', () => {
-    const error = expectError(parseJsonlLine('{"epc":"3178E61C883950F59A00000","antenna":1,"seenAtUs":1764000000000000}'));
+    const error = expectError(
+      parseJsonlLine('{"epc":"3178E61C883950F59A00000","antenna":1,"seenAtUs":1764000000000000}'),
+    );
     expect(error.code).toBe(SerialErrorCode.BAD_READ);
     expect(error.message).toMatch(/^invalid TagRead: epc: must be 1 to 31 16-bit words/);
     const tooLong = `{"epc":"${'A'.repeat(128)}","antenna":1,"seenAtUs":1764000000000000}`;
@@ -119,12 +148,16 @@ describe('parseJsonlLine', () => {
     const local = expectError(parseJsonlLine('{"epc":"3000","antenna":1,"ts":"2026-04-02T12:00:01"}'));
     expect(local.message).toMatch(/^invalid TagRead: ts: must be an ISO-8601 date-time with a zone/);
     expect(local.message).toContain('"2026-04-02T12:00:01"');
-    expect(expectError(parseJsonlLine('{"epc":"3000","antenna":1,"ts":"2026-02-30T12:00:01Z"}')).message).toMatch(/ts:/);
+    expect(
+      expectError(parseJsonlLine('{"epc":"3000","antenna":1,"ts":"2026-02-30T12:00:01Z"}')).message,
+    ).toMatch(/ts:/);
     expect(expectError(parseJsonlLine('{"epc":"3000","antenna":1,"ts":1764000000}')).message).toMatch(/ts:/);
   });
 
   it('names each bad field when several are wrong', () => {
-    const error = expectError(parseJsonlLine('{"epc":"3000","antenna":0,"seenAtUs":1764000000000000,"count":0}'));
+    const error = expectError(
+      parseJsonlLine('{"epc":"3000","antenna":0,"seenAtUs":1764000000000000,"count":0}'),
+    );
     expect(error.message).toContain('antenna:');
     expect(error.message).toContain('count:');
   });
@@ -136,7 +169,9 @@ describe('parseJsonlLine', () => {
     expect(error.code).toBe(SerialErrorCode.LINE_TOO_LONG);
     expect(error.message).toBe('line longer than 256 bytes');
     // The limit counts UTF-8 bytes, not characters.
-    expect(expectError(parseJsonlLine('é'.repeat(200), { maxLineBytes: 300 })).code).toBe(SerialErrorCode.LINE_TOO_LONG);
+    expect(expectError(parseJsonlLine('é'.repeat(200), { maxLineBytes: 300 })).code).toBe(
+      SerialErrorCode.LINE_TOO_LONG,
+    );
     expect(expectError(parseJsonlLine('x'.repeat(65_537))).code).toBe(SerialErrorCode.LINE_TOO_LONG);
   });
 });

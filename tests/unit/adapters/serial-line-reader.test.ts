@@ -38,7 +38,11 @@ describe('BoundedReadlineParser', () => {
     const bytes = Buffer.from(`ok1\n${long}\nok2\n`);
     expect(await linesOf([bytes], 64)).toEqual(['ok1', 'x'.repeat(65), 'ok2']);
     for (let at = 1; at < bytes.length; at++) {
-      expect(await linesOf([bytes.subarray(0, at), bytes.subarray(at)], 64), `split at ${at}`).toEqual(['ok1', 'x'.repeat(65), 'ok2']);
+      expect(await linesOf([bytes.subarray(0, at), bytes.subarray(at)], 64), `split at ${at}`).toEqual([
+        'ok1',
+        'x'.repeat(65),
+        'ok2',
+      ]);
     }
   });
 
@@ -47,7 +51,11 @@ describe('BoundedReadlineParser', () => {
   });
 
   it('bounds memory when the overlong line arrives in many chunks', async () => {
-    const chunks = [Buffer.from('ok1\n'), ...Array.from({ length: 100 }, () => Buffer.from('y'.repeat(50))), Buffer.from('tail\nok2\n')];
+    const chunks = [
+      Buffer.from('ok1\n'),
+      ...Array.from({ length: 100 }, () => Buffer.from('y'.repeat(50))),
+      Buffer.from('tail\nok2\n'),
+    ];
     expect(await linesOf(chunks, 64)).toEqual(['ok1', 'y'.repeat(65), 'ok2']);
   });
 

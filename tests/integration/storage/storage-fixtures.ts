@@ -1,0 +1,132 @@
+import type pg from 'pg';
+import { onTestFinished } from 'vitest';
+import { createPool } from '../../../pipeline/sink/database.js';
+import { quoteIdent } from '../../../pipeline/sink/sql-identifier.js';
+import { deterministicId } from '../../../runtime/ids.js';
+import { createLogger, type Logger } from '../../../runtime/logger.js';
+import type { Alert, CustomsStatus, DeadLetter, Observation, ReaderStatus, ZoneEvent } from '../../../schemas/index.js';
+import { testServices, uniqueName } from '../../helpers/services.js';
+
+/** 2025-06-01T08:00:00.123456Z in µs: sub-millisecond digits, so a lossy conversion would show. */
+export const T0_US = 1_748_764_800_123_456;
+export const SITE = 'waigaoqiao-1';
+export const EPC = '3034257BF7194E4000000001';
+
+/** Warnings and errors only, unless LOG_LEVEL asks for more. */
+export function quietLogger(name = 'test.storage'): Logger {
+  const logger = createLogger(name);
+  if (process.env['LOG_LEVEL'] === undefined) logger.level = 'warn';
+  return logger;
+}
+
+/** A pool on the test PostgreSQL, ended when the test finishes. */
+export function testPool(url = testServices().databaseUrl, max = 4): pg.Pool {
+  const pool = createPool(url, { max, logger: quietLogger() });
+  onTestFinished(() => pool.end());
+  return pool;
+}
+
+/** A schema name (random unless given), dropped with everything in it when the test finishes. */
+export function testSchema(pool: pg.Pool, schema = uniqueName('bt')): string {
+  onTestFinished(async () => {
+    await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+  });
+  return schema;
+}
+
+export function observation(n: number, overrides: Partial<Observation> = {}): Observation {
+  const firstSeenUs = T0_US + n * 1_000_000;
+  return {
+    v: 1,
+    id: deterministicId('obs', n, overrides.epc ?? EPC),
+    site: SITE,
+    epc: EPC,
+    readerId: 'dock-1',
+    antenna: 1 + (n % 4),
+    zone: 'DOCK-A',
+    firstSeenUs,
+    lastSeenUs: firstSeenUs + 750_001,
+    count: 3 + n,
+    maxRssiDbm: -51.25,
+    meanRssiDbm: -57.123456789,
+    ...overrides,
+  };
+}
+
+export function zoneEvent(kind: ZoneEvent['kind'], atUs: number, overrides: Partial<ZoneEvent> = {}): ZoneEvent {
+  return {
+    v: 1,
+    id: deterministicId('event', kind, atUs, overrides.epc ?? EPC, overrides.toZone ?? '', overrides.fromZone ?? ''),
+    site: SITE,
+    epc: EPC,
+    kind,
+    atUs,
+    confidence: 0.9,
+    evidence: [deterministicId('e1', atUs), deterministicId('e2', atUs)],
+    ...overrides,
+  };
+}
+
+export function alert(n: number, overrides: Partial<Alert> = {}): Alert {
+  return {
+    v: 1,
+    id: deterministicId('alert', n),
+    site: SITE,
+    kind: 'DWELL_EXCEEDED',
+    severity: 'WARNING',
+    epc: EPC,
+    zone: 'STORE-1',
+    atUs: T0_US + n,
+    details: { dwellSec: 7200 + n, declarationId: 'D-1', released: false, note: null },
+    ...overrides,
+  };
+}
+
+export function readerStatus(state: ReaderStatus['state'], atUs: number | undefined, readerId = 'dock-1'): ReaderStatus {
+  return { v: 1, site: SITE, readerId, state, ...(atUs === undefined ? {} : { atUs }), detail: `${state} at ${atUs ?? 'will'}` };
+}
+
+export function customs(status: CustomsStatus['status'], atUs: number, key: { epc?: string; sscc?: string } = { epc: EPC }): CustomsStatus {
+  return { v: 1, site: SITE, ...key, declarationId: 'D-2025-0001', status, atUs };
+}
+
+export function deadLetter(n: number, payload = `garbage line ${n}`): DeadLetter {
+  return {
+    v: 1,
+    stage: 'adapter:serial',
+    code: 'BT_SERIAL_PARSE',
+    reason: 'not a tag read',
+    site: SITE,
+    readerId: 'dock-1',
+    payload,
+    payloadEncoding: 'utf8',
+    atUs: T0_US + n,
+  };
+}
+
+/** What migration 0001 creates, on both paths (TimescaleDB and plain PostgreSQL). */
+export const EXPECTED_TABLES = [
+  'alerts',
+  'customs_status',
+  'dead_letters',
+  'observations',
+  'pallets',
+  'positions',
+  'reader_status',
+  'schema_migrations',
+  'zone_events',
+];
+export const EXPECTED_VIEWS = ['customs_current', 'readers_current'];
+export const HYPERTABLES = ['alerts', 'observations', 'reader_status', 'zone_events'];
+
+/** Tables and views of a schema, by kind, sorted. */
+export async function schemaObjects(db: pg.Pool, schema: string): Promise<{ tables: string[]; views: string[] }> {
+  const { rows } = await db.query<{ table_name: string; table_type: string }>(
+    `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+    [schema],
+  );
+  return {
+    tables: rows.filter((r) => r.table_type === 'BASE TABLE').map((r) => r.table_name),
+    views: rows.filter((r) => r.table_type === 'VIEW').map((r) => r.table_name),
+  };
+}
