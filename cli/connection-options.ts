@@ -12,18 +12,27 @@ export interface ConnectionFlags {
   site?: string;
 }
 
-export function addConnectionOptions(command: Command, which: { mqtt?: boolean; kafka?: boolean; database?: boolean } = {}): Command {
+export function addConnectionOptions(
+  command: Command,
+  which: { mqtt?: boolean; kafka?: boolean; database?: boolean } = {},
+): Command {
   command.addOption(new Option('--config <file>', 'config file, YAML or JSON (env BONDTRACK_CONFIG)'));
   if (which.mqtt !== false) command.addOption(new Option('--mqtt-url <url>', 'MQTT broker (env MQTT_URL)'));
   if (which.kafka !== false) {
-    command.addOption(new Option('--kafka-brokers <list>', 'Kafka bootstrap servers, host:port,… (env KAFKA_BROKERS)'));
-    command.addOption(new Option('--topic-prefix <prefix>', 'prefix of the Kafka topic names (env BONDTRACK_TOPIC_PREFIX)'));
+    command.addOption(
+      new Option('--kafka-brokers <list>', 'Kafka bootstrap servers, host:port,… (env KAFKA_BROKERS)'),
+    );
+    command.addOption(
+      new Option('--topic-prefix <prefix>', 'prefix of the Kafka topic names (env BONDTRACK_TOPIC_PREFIX)'),
+    );
   }
   if (which.database !== false) {
     command.addOption(new Option('--database-url <url>', 'PostgreSQL/TimescaleDB URL (env DATABASE_URL)'));
     command.addOption(new Option('--schema <name>', 'database schema of the tables (env DATABASE_SCHEMA)'));
   }
-  command.addOption(new Option('--site <file>', 'site layout, YAML or JSON (env BONDTRACK_SITE; default: the demo site)'));
+  command.addOption(
+    new Option('--site <file>', 'site layout, YAML or JSON (env BONDTRACK_SITE; default: the demo site)'),
+  );
   return command;
 }
 
@@ -32,7 +41,10 @@ export function configFromFlags(flags: ConnectionFlags): Promise<BondtrackConfig
   return loadConfig({
     config: flags.config,
     mqttUrl: flags.mqttUrl,
-    kafkaBrokers: flags.kafkaBrokers?.split(',').map((s) => s.trim()).filter(Boolean),
+    kafkaBrokers: flags.kafkaBrokers
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     databaseUrl: flags.databaseUrl,
     databaseSchema: flags.schema,
     topicPrefix: flags.topicPrefix,

@@ -69,10 +69,18 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     // Downstream first, so that nothing an upstream stage produces waits for a consumer to join.
     if (options.stages.includes('sink')) {
       if (!options.databaseUrl) throw new Error('the sink stage needs a database URL');
-      const stage = new SinkStage(topics, group('sink'), options.databaseUrl, options.databaseSchema ?? 'bondtrack', clock, log, {
-        poolSize: options.databasePoolSize ?? 4,
-        manifest: options.manifest,
-      });
+      const stage = new SinkStage(
+        topics,
+        group('sink'),
+        options.databaseUrl,
+        options.databaseSchema ?? 'bondtrack',
+        clock,
+        log,
+        {
+          poolSize: options.databasePoolSize ?? 4,
+          manifest: options.manifest,
+        },
+      );
       const runner = new StageRunner(kafka, stage, log.child({ stage: 'sink' }), runnerOptions);
       await runner.start();
       started.push(runner);
@@ -80,10 +88,18 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
     }
     if (options.stages.includes('locate')) {
       const manifest = options.manifest;
-      const stage = new LocateStage(kafka, topics, group('locate'), site, clock, log.child({ stage: 'locate' }), {
-        manifest: manifest ? new Set(manifest.pallets.map((p) => p.epc)) : undefined,
-        ssccToEpc: manifest ? new Map(manifest.pallets.map((p) => [p.sscc, p.epc])) : undefined,
-      });
+      const stage = new LocateStage(
+        kafka,
+        topics,
+        group('locate'),
+        site,
+        clock,
+        log.child({ stage: 'locate' }),
+        {
+          manifest: manifest ? new Set(manifest.pallets.map((p) => p.epc)) : undefined,
+          ssccToEpc: manifest ? new Map(manifest.pallets.map((p) => [p.sscc, p.epc])) : undefined,
+        },
+      );
       const runner = new StageRunner(kafka, stage, log.child({ stage: 'locate' }), runnerOptions);
       await runner.start();
       started.push(runner);

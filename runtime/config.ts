@@ -11,14 +11,19 @@ import { DEMO_SITE_FILE } from './site-file.js';
  */
 export const BondtrackConfig = z.object({
   /** MQTT broker URL (env MQTT_URL). Unset in `demo` means "start an embedded broker". */
-  mqttUrl: z.url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'must be a URL such as mqtt://host:1883' }).optional(),
+  mqttUrl: z
+    .url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'must be a URL such as mqtt://host:1883' })
+    .optional(),
   /** Kafka bootstrap servers, host:port (env KAFKA_BROKERS, comma-separated). */
   kafkaBrokers: z
     .array(z.string().regex(/^[^\s:,]+:\d{1,5}$/, { error: 'must be host:port' }))
     .min(1)
     .default(['127.0.0.1:9092']),
   /** PostgreSQL/TimescaleDB URL (env DATABASE_URL). Unset in `demo` means "embedded PGlite". */
-  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// URL' }).optional(),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// URL' })
+    .optional(),
   /** Schema that holds Bondtrack's tables (env DATABASE_SCHEMA). */
   databaseSchema: Identifier.default('bondtrack'),
   /** Prefix of every Kafka topic name (env BONDTRACK_TOPIC_PREFIX). */
@@ -38,7 +43,11 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (env['MQTT_URL']) out['mqttUrl'] = env['MQTT_URL'];
-  if (env['KAFKA_BROKERS']) out['kafkaBrokers'] = env['KAFKA_BROKERS'].split(',').map((s) => s.trim()).filter(Boolean);
+  if (env['KAFKA_BROKERS'])
+    out['kafkaBrokers'] = env['KAFKA_BROKERS']
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (env['DATABASE_URL']) out['databaseUrl'] = env['DATABASE_URL'];
   if (env['DATABASE_SCHEMA']) out['databaseSchema'] = env['DATABASE_SCHEMA'];
   if (env['BONDTRACK_TOPIC_PREFIX']) out['topicPrefix'] = env['BONDTRACK_TOPIC_PREFIX'];
@@ -56,7 +65,8 @@ async function fromFile(path: string): Promise<Record<string, unknown>> {
   try {
     const parsed: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     if (parsed === null || parsed === undefined) return {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a mapping');
+    if (typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('the top level must be a mapping');
     return parsed as Record<string, unknown>;
   } catch (err) {
     throw new ConfigError(`config file ${path} is not valid: ${describeError(err)}`, { cause: err });

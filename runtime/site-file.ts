@@ -18,7 +18,10 @@ async function readStructured(path: string): Promise<unknown> {
   try {
     return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${describeError(err)}`, { cause: err });
+    throw new ConfigError(
+      `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${describeError(err)}`,
+      { cause: err },
+    );
   }
 }
 

@@ -13,11 +13,9 @@ export const EpcHex = z
 export type EpcHex = z.infer<typeof EpcHex>;
 
 /** Identifiers that appear in MQTT topics and Kafka keys: no `/`, `+`, `#` or white space. */
-export const Identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-    error: 'must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit',
-  });
+export const Identifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  error: 'must be 1-64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit',
+});
 
 /**
  * Microseconds since the Unix epoch, UTC. Integers up to 2^53 are exact in a JS number, which covers
@@ -35,4 +33,6 @@ export const RssiDbm = z.number().min(-128).max(20);
 export const Confidence = z.number().min(0).max(1);
 
 /** A deterministic id: derived from the input only, so replays produce the same ids. */
-export const DeterministicId = z.string().regex(/^[0-9a-f]{32}$/, { error: 'must be 32 lower-case hex digits' });
+export const DeterministicId = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/, { error: 'must be 32 lower-case hex digits' });

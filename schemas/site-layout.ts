@@ -19,11 +19,21 @@ export const Zone = z.object({
    */
   outside: Identifier.optional(),
   /** GS1 Global Location Number of the zone, for EPCIS readPoint/bizLocation. */
-  sgln: z.string().regex(/^urn:epc:id:sgln:/).optional(),
+  sgln: z
+    .string()
+    .regex(/^urn:epc:id:sgln:/)
+    .optional(),
 });
 export type Zone = z.infer<typeof Zone>;
 
-export const ReaderProtocol = z.enum(['serial', 'llrp', 'impinj-iot', 'speedway-connect', 'zebra-iotc', 'simulator']);
+export const ReaderProtocol = z.enum([
+  'serial',
+  'llrp',
+  'impinj-iot',
+  'speedway-connect',
+  'zebra-iotc',
+  'simulator',
+]);
 export type ReaderProtocol = z.infer<typeof ReaderProtocol>;
 
 export const Reader = z.object({
@@ -75,38 +85,80 @@ export const SiteLayout = z
   .superRefine((site, ctx) => {
     const zoneIds = new Set<string>();
     site.zones.forEach((zone, i) => {
-      if (zoneIds.has(zone.id)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id ${zone.id}` });
+      if (zoneIds.has(zone.id))
+        ctx.addIssue({ code: 'custom', path: ['zones', i, 'id'], message: `duplicate zone id ${zone.id}` });
       zoneIds.add(zone.id);
     });
     site.zones.forEach((zone, i) =>
       zone.neighbours.forEach((n, j) => {
-        if (!zoneIds.has(n)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'neighbours', j], message: `unknown zone ${n}` });
+        if (!zoneIds.has(n))
+          ctx.addIssue({ code: 'custom', path: ['zones', i, 'neighbours', j], message: `unknown zone ${n}` });
       }),
     );
     site.zones.forEach((zone, i) => {
       if (zone.outside === undefined) return;
-      if (zone.kind !== 'GATE') ctx.addIssue({ code: 'custom', path: ['zones', i, 'outside'], message: 'only a GATE has an outer side' });
-      if (!zoneIds.has(zone.outside)) ctx.addIssue({ code: 'custom', path: ['zones', i, 'outside'], message: `unknown zone ${zone.outside}` });
+      if (zone.kind !== 'GATE')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['zones', i, 'outside'],
+          message: 'only a GATE has an outer side',
+        });
+      if (!zoneIds.has(zone.outside))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['zones', i, 'outside'],
+          message: `unknown zone ${zone.outside}`,
+        });
     });
     const readerIds = new Set<string>();
     site.readers.forEach((reader, i) => {
-      if (readerIds.has(reader.id)) ctx.addIssue({ code: 'custom', path: ['readers', i, 'id'], message: `duplicate reader id ${reader.id}` });
+      if (readerIds.has(reader.id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['readers', i, 'id'],
+          message: `duplicate reader id ${reader.id}`,
+        });
       readerIds.add(reader.id);
     });
     const ports = new Set<string>();
     site.antennas.forEach((antenna, i) => {
-      if (!readerIds.has(antenna.reader)) ctx.addIssue({ code: 'custom', path: ['antennas', i, 'reader'], message: `unknown reader ${antenna.reader}` });
-      if (!zoneIds.has(antenna.zone)) ctx.addIssue({ code: 'custom', path: ['antennas', i, 'zone'], message: `unknown zone ${antenna.zone}` });
+      if (!readerIds.has(antenna.reader))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['antennas', i, 'reader'],
+          message: `unknown reader ${antenna.reader}`,
+        });
+      if (!zoneIds.has(antenna.zone))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['antennas', i, 'zone'],
+          message: `unknown zone ${antenna.zone}`,
+        });
       const key = `${antenna.reader}/${antenna.port}`;
-      if (ports.has(key)) ctx.addIssue({ code: 'custom', path: ['antennas', i, 'port'], message: `reader ${antenna.reader} port ${antenna.port} listed twice` });
+      if (ports.has(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['antennas', i, 'port'],
+          message: `reader ${antenna.reader} port ${antenna.port} listed twice`,
+        });
       ports.add(key);
     });
     for (const zone of Object.keys(site.customs.dwellLimitsSec)) {
-      if (!zoneIds.has(zone)) ctx.addIssue({ code: 'custom', path: ['customs', 'dwellLimitsSec', zone], message: `unknown zone ${zone}` });
+      if (!zoneIds.has(zone))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['customs', 'dwellLimitsSec', zone],
+          message: `unknown zone ${zone}`,
+        });
     }
     for (const [status, zones] of Object.entries(site.customs.allowedZones)) {
       zones?.forEach((zone, j) => {
-        if (!zoneIds.has(zone)) ctx.addIssue({ code: 'custom', path: ['customs', 'allowedZones', status, j], message: `unknown zone ${zone}` });
+        if (!zoneIds.has(zone))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['customs', 'allowedZones', status, j],
+            message: `unknown zone ${zone}`,
+          });
       });
     }
   });

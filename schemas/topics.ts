@@ -17,7 +17,8 @@ export const mqttTopics = {
 /** Split `bondtrack/v1/{site}/readers/{readerId}/{kind}`; undefined when the topic is not ours. */
 export function parseMqttTopic(topic: string): { site: string; readerId: string; kind: string } | undefined {
   const parts = topic.split('/');
-  if (parts.length !== 6 || `${parts[0]}/${parts[1]}` !== MQTT_ROOT || parts[3] !== 'readers') return undefined;
+  if (parts.length !== 6 || `${parts[0]}/${parts[1]}` !== MQTT_ROOT || parts[3] !== 'readers')
+    return undefined;
   return { site: parts[2]!, readerId: parts[4]!, kind: parts[5]! };
 }
 

@@ -37,7 +37,10 @@ export async function startEmbeddedMqtt(options: EmbeddedMqttOptions = {}): Prom
   const brokerOptions: AedesOptions = {
     authorizeSubscribe: (client, subscription, callback) => {
       if (subscription.topic.startsWith(SHARED_SUBSCRIPTION_PREFIX)) {
-        log.warn({ clientId: client?.id, topic: subscription.topic }, 'shared subscriptions are not supported by the embedded broker; refused');
+        log.warn(
+          { clientId: client?.id, topic: subscription.topic },
+          'shared subscriptions are not supported by the embedded broker; refused',
+        );
         callback(null, null); // a null subscription is refused with SUBACK 0x80, the connection stays up
         return;
       }
@@ -45,8 +48,12 @@ export async function startEmbeddedMqtt(options: EmbeddedMqttOptions = {}): Prom
     },
   };
   const broker = await Aedes.createBroker(brokerOptions);
-  broker.on('clientError', (client, err) => log.debug({ clientId: client?.id, err: describeError(err) }, 'MQTT client error'));
-  broker.on('connectionError', (_client, err) => log.debug({ err: describeError(err) }, 'MQTT connection error'));
+  broker.on('clientError', (client, err) =>
+    log.debug({ clientId: client?.id, err: describeError(err) }, 'MQTT client error'),
+  );
+  broker.on('connectionError', (_client, err) =>
+    log.debug({ err: describeError(err) }, 'MQTT connection error'),
+  );
 
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
@@ -61,8 +68,13 @@ export async function startEmbeddedMqtt(options: EmbeddedMqttOptions = {}): Prom
     });
   } catch (err) {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
-    throw new BondtrackError('BT_MQTT_EMBEDDED_START', `cannot listen on 127.0.0.1:${options.port ?? 0}: ${describeError(err)}`, { cause: err });
+    throw new BondtrackError(
+      'BT_MQTT_EMBEDDED_START',
+      `cannot listen on 127.0.0.1:${options.port ?? 0}: ${describeError(err)}`,
+      { cause: err },
+    );
   }
+  server.on('error', (err) => log.warn({ err: describeError(err) }, 'embedded MQTT server error'));
   const port = (server.address() as AddressInfo).port;
   log.info({ port }, 'embedded MQTT broker (aedes) listening');
   let closing: Promise<void> | undefined;

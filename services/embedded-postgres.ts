@@ -51,27 +51,38 @@ const READY_FOR_QUERY = 0x5a; // 'Z'
 const IDLE = 0x49; // 'I': ReadyForQuery status outside a transaction block
 const SYNC = Buffer.from([0x53, 0, 0, 0, 4]); // 'S'
 
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgres> {
   const log = options.logger ?? createLogger('bondtrack.embedded-postgres');
   const inMemory = options.dataDir?.startsWith('memory://') ?? false;
   const dataDir = inMemory ? options.dataDir! : resolve(options.dataDir ?? '.data/pglite');
   const lockFile = inMemory ? undefined : `${dataDir}.lock`;
   if (lockFile) await takeLock(lockFile);
-  let db: PGlite;
+  let db: PGlite | undefined;
+  let defaultSearchPath: string;
   try {
     if (!inMemory) await mkdir(dirname(dataDir), { recursive: true });
     db = await PGlite.create(dataDir, { extensions: { timescaledb } });
+    const { rows } = await db.query<{ search_path: string }>('SHOW search_path');
+    defaultSearchPath = rows[0]?.search_path ?? 'public';
   } catch (err) {
+    await db?.close().catch(() => undefined);
     if (lockFile) await rm(lockFile, { force: true });
-    throw new BondtrackError('BT_DB_EMBEDDED_START', `cannot open the embedded database in ${dataDir}: ${describeError(err)}`, { cause: err });
+    throw new BondtrackError(
+      'BT_DB_EMBEDDED_START',
+      `cannot open the embedded database in ${dataDir}: ${describeError(err)}`,
+      { cause: err },
+    );
   }
-  const { rows } = await db.query<{ search_path: string }>('SHOW search_path');
-  const backend = new Backend(db, rows[0]?.search_path ?? 'public');
+  const backend = new Backend(db, defaultSearchPath);
   const connections = new Set<Connection>();
   const maxConnections = options.maxConnections ?? 32;
   const server = createServer((socket) => {
     if (connections.size >= maxConnections) {
-      socket.end(errorResponse('53300', `too many connections to the embedded database (max ${maxConnections})`));
+      socket.end(
+        errorResponse('53300', `too many connections to the embedded database (max ${maxConnections})`),
+      );
       return;
     }
     const conn = new Connection(socket, backend, log);
@@ -86,8 +97,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   } catch (err) {
     await db.close();
     if (lockFile) await rm(lockFile, { force: true });
-    throw new BondtrackError('BT_DB_EMBEDDED_START', `cannot listen on 127.0.0.1:${options.port ?? 0}: ${describeError(err)}`, { cause: err });
+    throw new BondtrackError(
+      'BT_DB_EMBEDDED_START',
+      `cannot listen on 127.0.0.1:${options.port ?? 0}: ${describeError(err)}`,
+      { cause: err },
+    );
   }
+  // After listen, an accept error (EMFILE, …) must be logged rather than crash the process.
+  server.on('error', (err) => log.warn({ err: describeError(err) }, 'embedded PostgreSQL server error'));
   const port = (server.address() as AddressInfo).port;
   log.info({ port, dataDir }, 'embedded PostgreSQL (PGlite + TimescaleDB) listening');
   let closing: Promise<void> | undefined;
@@ -223,7 +240,15 @@ class Connection {
     }
     this.backend.cancelWait(this);
     await this.pumping;
-    await this.backend.abandon(this);
+    // Called from socket events without a caller to report to: a failed cleanup is logged, never thrown.
+    await this.backend
+      .abandon(this)
+      .catch((err: unknown) =>
+        this.log.warn(
+          { err: describeError(err) },
+          'could not end the session state a closed connection left',
+        ),
+      );
   }
 
   /** Cut complete messages off the buffer; keep the rest for the next chunk. */
@@ -278,7 +303,10 @@ class Connection {
       try {
         reply = await this.backend.exec(this, next.message, next.startup);
       } catch (err) {
-        this.log.warn({ err: describeError(err) }, 'embedded database failed a message; closing the connection');
+        this.log.warn(
+          { err: describeError(err) },
+          'embedded database failed a message; closing the connection',
+        );
         this.fail(describeError(err), 'XX000');
         return;
       }
@@ -317,7 +345,14 @@ export function startupSearchPath(startup: Buffer): string | undefined {
   const args = [...options.matchAll(/(?:\\.|[^\s\\])+/g)].map((m) => m[0].replace(/\\(.)/g, '$1'));
   let value: string | undefined;
   args.forEach((arg, i) => {
-    const setting = arg === '-c' ? args[i + 1] : arg.startsWith('-c') ? arg.slice(2) : arg.startsWith('--') ? arg.slice(2) : undefined;
+    const setting =
+      arg === '-c'
+        ? args[i + 1]
+        : arg.startsWith('-c')
+          ? arg.slice(2)
+          : arg.startsWith('--')
+            ? arg.slice(2)
+            : undefined;
     const match = setting === undefined ? null : /^search_path=(.*)$/s.exec(setting);
     if (match) value = match[1];
   });
@@ -358,7 +393,10 @@ async function takeLock(path: string): Promise<void> {
     }
     const holder = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
     if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-      throw new BondtrackError('BT_DB_EMBEDDED_LOCKED', `the embedded database is in use by process ${holder} (lock file ${path})`);
+      throw new BondtrackError(
+        'BT_DB_EMBEDDED_LOCKED',
+        `the embedded database is in use by process ${holder} (lock file ${path})`,
+      );
     }
     await rm(path, { force: true });
   }

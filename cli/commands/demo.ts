@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { Partitioners } from 'kafkajs';
 import pg from 'pg';
 import { startSerialAdapter } from '../../adapters/serial/index.js';
 import { startPipeline } from '../../pipeline/pipeline.js';
@@ -10,8 +11,19 @@ import { createLogger } from '../../runtime/logger.js';
 import { kafkaTopics } from '../../schemas/index.js';
 import { ensureKafka } from '../../services/kafka.js';
 import { ensureSocat } from '../../services/socat.js';
-import { SimulatedSerialReader, createSimulation, loadScenario, openReaderPtys, paceSimulation } from '../../simulators/index.js';
-import { addConnectionOptions, configFromFlags, untilSignal, type ConnectionFlags } from '../connection-options.js';
+import {
+  SimulatedSerialReader,
+  createSimulation,
+  loadScenario,
+  openReaderPtys,
+  paceSimulation,
+} from '../../simulators/index.js';
+import {
+  addConnectionOptions,
+  configFromFlags,
+  untilSignal,
+  type ConnectionFlags,
+} from '../connection-options.js';
 import { queryStoredCounts, renderSummary, type StoredCounts } from '../demo-summary.js';
 
 interface DemoFlags extends ConnectionFlags {
@@ -33,11 +45,17 @@ export function demoCommand(): Command {
         'MQTT_URL it starts an embedded MQTT broker; without DATABASE_URL it serves PGlite with TimescaleDB ' +
         'on a local port. Kafka comes from `bondtrack services` (started if needed). Ctrl-C stops it.',
     )
-    .addOption(new Option('--duration <seconds>', 'simulated seconds to run (default: until Ctrl-C)').default('0'))
+    .addOption(
+      new Option('--duration <seconds>', 'simulated seconds to run (default: until Ctrl-C)').default('0'),
+    )
     .addOption(new Option('--speed <x>', 'simulated seconds per real second').default('1'))
     .addOption(new Option('--seed <n>', 'simulator seed: same seed, same story').default('1'))
     .addOption(new Option('--pallets <n>', 'simulate only the first N pallets of the manifest'))
-    .addOption(new Option('--data-dir <dir>', 'where the embedded database and the pseudo-terminals live').default('.data'))
+    .addOption(
+      new Option('--data-dir <dir>', 'where the embedded database and the pseudo-terminals live').default(
+        '.data',
+      ),
+    )
     .addOption(new Option('--embedded-mqtt-port <port>', 'port of the embedded MQTT broker').default('18830'))
     .addOption(new Option('--embedded-db-port <port>', 'port of the embedded PGlite server').default('55432'))
     .addOption(new Option('--no-summary', 'print log lines instead of the live summary'));
@@ -52,7 +70,10 @@ export function demoCommand(): Command {
       say('bondtrack demo: making Kafka available (the first run fetches it from Maven Central)…');
       // Brokers named by flag or environment are only checked; otherwise our own broker runs.
       const external = flags.kafkaBrokers !== undefined || process.env['KAFKA_BROKERS'] !== undefined;
-      const kafka = await ensureKafka({ ...(external ? { externalBrokers: config.kafkaBrokers } : {}), progress: say });
+      const kafka = await ensureKafka({
+        ...(external ? { externalBrokers: config.kafkaBrokers } : {}),
+        progress: say,
+      });
       const dataDir = resolve(flags.dataDir);
       await mkdir(dataDir, { recursive: true });
 
@@ -68,10 +89,15 @@ export function demoCommand(): Command {
       let databaseUrl = config.databaseUrl;
       if (!databaseUrl) {
         const { startEmbeddedPostgres } = await import('../../services/embedded-postgres.js');
-        const db = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pglite'), port: Number(flags.embeddedDbPort) });
+        const db = await startEmbeddedPostgres({
+          dataDir: join(dataDir, 'pglite'),
+          port: Number(flags.embeddedDbPort),
+        });
         cleanups.push(() => db.close());
         databaseUrl = db.url;
-        say(`embedded PostgreSQL (PGlite + TimescaleDB) on ${databaseUrl}, data in ${join(dataDir, 'pglite')}`);
+        say(
+          `embedded PostgreSQL (PGlite + TimescaleDB) on ${databaseUrl}, data in ${join(dataDir, 'pglite')}`,
+        );
       }
 
       const scenario = await loadScenario({ siteFile: config.siteFile });
@@ -93,7 +119,10 @@ export function demoCommand(): Command {
       });
       cleanups.push(() => pipeline.stop());
 
-      const ptys = await openReaderPtys(join(dataDir, 'ports'), site.readers.map((r) => r.id));
+      const ptys = await openReaderPtys(
+        join(dataDir, 'ports'),
+        site.readers.map((r) => r.id),
+      );
       cleanups.push(() => ptys.close());
       const adapter = startSerialAdapter(
         {
@@ -105,7 +134,7 @@ export function demoCommand(): Command {
       );
       cleanups.push(() => adapter.stop());
 
-      const producer = pipeline.kafka.producer();
+      const producer = pipeline.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
       cleanups.push(() => producer.disconnect());
       const customsTopic = kafkaTopics(config.topicPrefix).customs;
@@ -122,7 +151,8 @@ export function demoCommand(): Command {
         truthFile: join(dataDir, 'truth.jsonl'),
       });
       const writers = new Map<string, SimulatedSerialReader>();
-      for (const [id, pair] of ptys.pairs) writers.set(id, await SimulatedSerialReader.open({ path: pair.readerPath }));
+      for (const [id, pair] of ptys.pairs)
+        writers.set(id, await SimulatedSerialReader.open({ path: pair.readerPath }));
       cleanups.push(async () => {
         await Promise.all([...writers.values()].map((w) => w.close()));
         simulation.close();
@@ -133,7 +163,11 @@ export function demoCommand(): Command {
 
       const abort = new AbortController();
       void untilSignal().then(() => abort.abort());
-      const summaryPool = new pg.Pool({ connectionString: databaseUrl, max: 1, options: `-c search_path=${config.databaseSchema}` });
+      const summaryPool = new pg.Pool({
+        connectionString: databaseUrl,
+        max: 1,
+        options: `-c search_path=${config.databaseSchema}`,
+      });
       cleanups.push(() => summaryPool.end());
       const started = performance.now();
       let readsTotal = 0;
@@ -141,22 +175,32 @@ export function demoCommand(): Command {
       let lastAt = started;
       let stored: StoredCounts | undefined;
       const interactive = flags.summary && process.stdout.isTTY;
-      const timer = setInterval(() => {
-        const now = performance.now();
-        const rate = ((readsTotal - lastReads) * 1000) / Math.max(1, now - lastAt);
-        lastReads = readsTotal;
-        lastAt = now;
-        queryStoredCounts(summaryPool).then(
-          (counts) => (stored = counts),
-          (err: unknown) => log.debug({ err: describeError(err) }, 'summary query failed (tables not created yet?)'),
-        );
-        const text = renderSummary(
-          { elapsedSec: (now - started) / 1000, readsPerSec: rate, readsTotal, truth: simulation.occupancy(), zones: site.zones },
-          stored,
-        );
-        if (interactive) process.stdout.write(`\x1b[H\x1b[2J${text}\n`);
-        else process.stdout.write(`${text}\n\n`);
-      }, interactive ? 1_000 : 10_000);
+      const timer = setInterval(
+        () => {
+          const now = performance.now();
+          const rate = ((readsTotal - lastReads) * 1000) / Math.max(1, now - lastAt);
+          lastReads = readsTotal;
+          lastAt = now;
+          queryStoredCounts(summaryPool).then(
+            (counts) => (stored = counts),
+            (err: unknown) =>
+              log.debug({ err: describeError(err) }, 'summary query failed (tables not created yet?)'),
+          );
+          const text = renderSummary(
+            {
+              elapsedSec: (now - started) / 1000,
+              readsPerSec: rate,
+              readsTotal,
+              truth: simulation.occupancy(),
+              zones: site.zones,
+            },
+            stored,
+          );
+          if (interactive) process.stdout.write(`\x1b[H\x1b[2J${text}\n`);
+          else process.stdout.write(`${text}\n\n`);
+        },
+        interactive ? 1_000 : 10_000,
+      );
       cleanups.push(() => Promise.resolve(clearInterval(timer)));
 
       let customsSent = 0;
@@ -171,7 +215,9 @@ export function demoCommand(): Command {
             if (list) list.push(r);
             else byReader.set(r.readerId, [r]);
           }
-          await Promise.all([...byReader].map(([id, list]) => writers.get(id)!.writeReads(list.map((r) => r.read))));
+          await Promise.all(
+            [...byReader].map(([id, list]) => writers.get(id)!.writeReads(list.map((r) => r.read))),
+          );
           readsTotal += reads.length;
           const due = [];
           while (customsSent < simulation.customs.length && simulation.customs[customsSent]!.atUs <= nowUs) {
@@ -179,7 +225,10 @@ export function demoCommand(): Command {
             customsSent++;
           }
           if (due.length > 0) {
-            await producer.send({ topic: customsTopic, messages: due.map((c) => ({ key: c.epc ?? c.sscc ?? '', value: JSON.stringify(c) })) });
+            await producer.send({
+              topic: customsTopic,
+              messages: due.map((c) => ({ key: c.epc ?? c.sscc ?? '', value: JSON.stringify(c) })),
+            });
           }
         },
       );

@@ -4,7 +4,12 @@ import { DEFAULT_DATABASE_URL, DEFAULT_MQTT_URL } from '../../runtime/config.js'
 import { describeError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
 import { loadManifest, loadSiteLayout, DEMO_MANIFEST_FILE, DEMO_SITE_FILE } from '../../runtime/site-file.js';
-import { addConnectionOptions, configFromFlags, untilSignal, type ConnectionFlags } from '../connection-options.js';
+import {
+  addConnectionOptions,
+  configFromFlags,
+  untilSignal,
+  type ConnectionFlags,
+} from '../connection-options.js';
 
 interface PipelineFlags extends ConnectionFlags {
   manifest?: string;
@@ -17,8 +22,17 @@ export function pipelineCommand(): Command {
         'zone events and alerts) and sink (→ PostgreSQL/TimescaleDB). Start the same stage in several ' +
         'processes to scale it out: they share a consumer group.',
     )
-    .addArgument(new Argument('[stages...]', `stages to run (default: all): ${STAGE_NAMES.join(', ')}`).choices(STAGE_NAMES))
-    .addOption(new Option('--manifest <file>', 'pallet manifest (JSON) for unknown-tag rules (default: the demo manifest when the site is the demo site)'))
+    .addArgument(
+      new Argument('[stages...]', `stages to run (default: all): ${STAGE_NAMES.join(', ')}`).choices(
+        STAGE_NAMES,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--manifest <file>',
+        'pallet manifest (JSON) for unknown-tag rules (default: the demo manifest when the site is the demo site)',
+      ),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  bondtrack pipeline                      # all stages, local services\n' +
@@ -31,7 +45,8 @@ export function pipelineCommand(): Command {
     const stages = stagesArg.length > 0 ? stagesArg : [...STAGE_NAMES];
     const log = createLogger('pipeline', { stages });
     const site = await loadSiteLayout(config.siteFile);
-    const manifestFile = flags.manifest ?? (config.siteFile === DEMO_SITE_FILE ? DEMO_MANIFEST_FILE : undefined);
+    const manifestFile =
+      flags.manifest ?? (config.siteFile === DEMO_SITE_FILE ? DEMO_MANIFEST_FILE : undefined);
     const manifest = manifestFile ? await loadManifest(manifestFile) : undefined;
     const pipeline = await startPipeline({
       stages,
@@ -44,7 +59,10 @@ export function pipelineCommand(): Command {
       databaseSchema: config.databaseSchema,
       log,
       onFatal: (err) => {
-        log.fatal({ err: describeError(err) }, 'stage cannot continue safely; exiting to restart from committed offsets');
+        log.fatal(
+          { err: describeError(err) },
+          'stage cannot continue safely; exiting to restart from committed offsets',
+        );
         process.exit(70);
       },
     });

@@ -4,6 +4,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Clock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { createStageProducer } from '../runtime/producer.js';
 import {
   DeadLetter,
   ReadBatch,
@@ -49,7 +50,13 @@ export interface BridgeStats {
  * so a crash loses nothing: the broker redelivers, and a batch id seen before is dropped.
  */
 export class Bridge {
-  readonly stats: BridgeStats = { batchesIn: 0, batchesForwarded: 0, replaysDropped: 0, deadLetters: 0, statusForwarded: 0 };
+  readonly stats: BridgeStats = {
+    batchesIn: 0,
+    batchesForwarded: 0,
+    replaysDropped: 0,
+    deadLetters: 0,
+    statusForwarded: 0,
+  };
   private readonly clients: MqttClient[] = [];
   private producer: Producer | undefined;
   private readonly recent: RecentIds;
@@ -65,7 +72,7 @@ export class Bridge {
   }
 
   async start(): Promise<void> {
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer = createStageProducer(this.kafka);
     await producer.connect();
     this.producer = producer;
     const group = this.options.shareGroup === undefined ? 'bondtrack-bridge' : this.options.shareGroup;
@@ -80,7 +87,8 @@ export class Bridge {
         connectTimeout: 10_000,
       });
       client.handleMessage = (packet, done) => {
-        const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+        const payload =
+          typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
         this.forward(packet.topic, payload, packet.retain).then(
           () => done(),
           (err: unknown) => {
@@ -116,7 +124,11 @@ export class Bridge {
     if (!where) return;
     const record = this.toRecord(where, payload, retained);
     if (!record) return;
-    await this.producer!.send({ topic: record.topic, messages: [{ key: record.key, value: record.value }], acks: -1 });
+    await this.producer!.send({
+      topic: record.topic,
+      messages: [{ key: record.key, value: record.value }],
+      acks: -1,
+    });
     // Remembered only once Kafka has it: a failed send must not turn the redelivery into a "replay".
     if (record.batchId !== undefined) {
       this.recent.add(record.batchId);
@@ -131,7 +143,13 @@ export class Bridge {
     retained: boolean,
   ): (OutputRecord & { batchId?: string }) | undefined {
     const max = this.options.maxPayloadBytes ?? 4 * 1024 * 1024;
-    if (payload.length > max) return this.reject(where, payload, 'BT_BRIDGE_TOO_LARGE', `payload of ${payload.length} bytes exceeds the limit of ${max}`);
+    if (payload.length > max)
+      return this.reject(
+        where,
+        payload,
+        'BT_BRIDGE_TOO_LARGE',
+        `payload of ${payload.length} bytes exceeds the limit of ${max}`,
+      );
     let value: unknown;
     try {
       value = JSON.parse(payload.toString('utf8'));
@@ -141,21 +159,43 @@ export class Bridge {
     if (where.kind === 'reads') {
       this.stats.batchesIn++;
       const parsed = ReadBatch.safeParse(value);
-      if (!parsed.success) return this.reject(where, payload, 'BT_SCHEMA_INVALID', toSchemaError('ReadBatch', parsed.error).message);
+      if (!parsed.success)
+        return this.reject(
+          where,
+          payload,
+          'BT_SCHEMA_INVALID',
+          toSchemaError('ReadBatch', parsed.error).message,
+        );
       const batch = parsed.data;
       if (batch.site !== where.site || batch.readerId !== where.readerId) {
-        return this.reject(where, payload, 'BT_BRIDGE_TOPIC_MISMATCH', `batch of ${batch.site}/${batch.readerId} published on the topic of ${where.site}/${where.readerId}`);
+        return this.reject(
+          where,
+          payload,
+          'BT_BRIDGE_TOPIC_MISMATCH',
+          `batch of ${batch.site}/${batch.readerId} published on the topic of ${where.site}/${where.readerId}`,
+        );
       }
       if (this.recent.has(batch.batchId)) {
         this.stats.replaysDropped++;
         return undefined;
       }
-      return { topic: this.topics.reads, key: batch.readerId, value: payload.toString('utf8'), batchId: batch.batchId };
+      return {
+        topic: this.topics.reads,
+        key: batch.readerId,
+        value: payload.toString('utf8'),
+        batchId: batch.batchId,
+      };
     }
     if (where.kind === 'status') {
       if (retained && payload.length === 0) return undefined; // a cleared retained status
       const parsed = ReaderStatus.safeParse(value);
-      if (!parsed.success) return this.reject(where, payload, 'BT_SCHEMA_INVALID', toSchemaError('ReaderStatus', parsed.error).message);
+      if (!parsed.success)
+        return this.reject(
+          where,
+          payload,
+          'BT_SCHEMA_INVALID',
+          toSchemaError('ReaderStatus', parsed.error).message,
+        );
       this.stats.statusForwarded++;
       // A last will carries no time: stamp it with when the bridge saw it.
       const status = { ...parsed.data, atUs: parsed.data.atUs ?? this.clock.nowUs() };
@@ -163,14 +203,25 @@ export class Bridge {
     }
     if (where.kind === 'dead-letters') {
       const parsed = DeadLetter.safeParse(value);
-      if (!parsed.success) return this.reject(where, payload, 'BT_SCHEMA_INVALID', toSchemaError('DeadLetter', parsed.error).message);
+      if (!parsed.success)
+        return this.reject(
+          where,
+          payload,
+          'BT_SCHEMA_INVALID',
+          toSchemaError('DeadLetter', parsed.error).message,
+        );
       this.stats.deadLetters++;
       return { topic: this.topics.dlq, key: where.readerId, value: JSON.stringify(parsed.data) };
     }
     return undefined;
   }
 
-  private reject(where: { site: string; readerId: string }, payload: Buffer, code: string, reason: string): OutputRecord {
+  private reject(
+    where: { site: string; readerId: string },
+    payload: Buffer,
+    code: string,
+    reason: string,
+  ): OutputRecord {
     this.stats.deadLetters++;
     this.log.warn({ site: where.site, readerId: where.readerId, code, reason }, 'message refused');
     return deadLetterRecord(this.topics.dlq, {

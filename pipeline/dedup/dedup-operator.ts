@@ -81,7 +81,13 @@ export class DedupOperator {
   ingest(batch: ReadBatch, from: InputPosition): Observation[] {
     let reader = this.store.get(batch.readerId);
     if (!reader) {
-      reader = { site: batch.site, partition: from.partition, maxEventUs: 0, lastActivityUs: 0, windows: new Map() };
+      reader = {
+        site: batch.site,
+        partition: from.partition,
+        maxEventUs: 0,
+        lastActivityUs: 0,
+        windows: new Map(),
+      };
       this.store.set(batch.readerId, reader);
     }
     reader.partition = from.partition;
@@ -174,10 +180,14 @@ export class DedupOperator {
   }
 
   private close(readerId: string, reader: ReaderWindows, watermarkUs: number, out: Observation[]): void {
-    const starts = [...reader.windows.keys()].filter((s) => s + this.windowUs <= watermarkUs).sort((a, b) => a - b);
+    const starts = [...reader.windows.keys()]
+      .filter((s) => s + this.windowUs <= watermarkUs)
+      .sort((a, b) => a - b);
     for (const startUs of starts) {
       const windows = reader.windows.get(startUs)!;
-      const closed = [...windows.values()].sort((a, b) => a.firstSeenUs - b.firstSeenUs || a.antenna - b.antenna || (a.epc < b.epc ? -1 : 1));
+      const closed = [...windows.values()].sort(
+        (a, b) => a.firstSeenUs - b.firstSeenUs || a.antenna - b.antenna || (a.epc < b.epc ? -1 : 1),
+      );
       for (const w of closed) out.push(this.toObservation(readerId, reader.site, w));
       reader.windows.delete(startUs);
     }
@@ -205,7 +215,15 @@ export class DedupOperator {
   private lateObservation(batch: ReadBatch, read: TagRead, from: InputPosition): Observation {
     const obs: Observation = {
       v: 1,
-      id: deterministicId('late', batch.readerId, read.antenna, read.epc, read.seenAtUs, from.partition, from.offset),
+      id: deterministicId(
+        'late',
+        batch.readerId,
+        read.antenna,
+        read.epc,
+        read.seenAtUs,
+        from.partition,
+        from.offset,
+      ),
       site: batch.site,
       epc: read.epc,
       readerId: batch.readerId,

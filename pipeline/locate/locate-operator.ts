@@ -8,8 +8,13 @@ export interface LocateOptions {
   evidenceWindowUs?: number;
   /** A new zone must outweigh the current one by this factor to move the pallet (hysteresis). Default 2. */
   switchRatio?: number;
-  /** Both sides of a portal must see the pallet within this span to count as a crossing. Default 30 s. */
-  portalSpanUs?: number;
+  /**
+   * Portal sightings of one gate closer together than this belong to one passage (one crossing).
+   * Default 10 s.
+   */
+  portalGapUs?: number;
+  /** Observations (dedup windows) a zone needs in the evidence window before a pallet is put there. Default 2. */
+  minEvidence?: number;
 }
 
 interface Evidence {
@@ -26,6 +31,8 @@ interface PortalSighting {
   outFirstUs?: number;
   lastUs: number;
   ids: string[];
+  /** The crossing of this passage was emitted; later sightings of it only extend it. */
+  decided: boolean;
 }
 
 /** What locate remembers per pallet. */
@@ -47,7 +54,8 @@ const MAX_EVIDENCE = 32;
 export class LocateOperator {
   private readonly windowUs: number;
   private readonly ratio: number;
-  private readonly portalSpanUs: number;
+  private readonly portalGapUs: number;
+  private readonly minEvidence: number;
 
   constructor(
     private readonly site: SiteIndex,
@@ -56,7 +64,8 @@ export class LocateOperator {
   ) {
     this.windowUs = options.evidenceWindowUs ?? 3_000_000;
     this.ratio = options.switchRatio ?? 2;
-    this.portalSpanUs = options.portalSpanUs ?? 30_000_000;
+    this.portalGapUs = options.portalGapUs ?? 10_000_000;
+    this.minEvidence = options.minEvidence ?? 2;
   }
 
   ingest(obs: Observation): ZoneEvent[] {
@@ -75,8 +84,9 @@ export class LocateOperator {
   private coverage(obs: Observation, zone: string, state: PalletState): ZoneEvent[] {
     // Received power in mW: a read 10 dB weaker weighs a tenth. Reads without RSSI count as -70 dBm.
     const weight = obs.count * 10 ** ((obs.meanRssiDbm ?? -70) / 10);
-    state.recent.push({ zone, atUs: obs.lastSeenUs, firstUs: obs.firstSeenUs, weight, id: obs.id });
     const horizon = state.lastSeenUs - this.windowUs;
+    if (obs.lastSeenUs < horizon) return []; // older than the evidence window: it can no longer tip a decision
+    state.recent.push({ zone, atUs: obs.lastSeenUs, firstUs: obs.firstSeenUs, weight, id: obs.id });
     state.recent = state.recent.filter((e) => e.atUs >= horizon).slice(-MAX_EVIDENCE);
 
     const scores = new Map<string, number>();
@@ -97,10 +107,13 @@ export class LocateOperator {
     const currentScore = state.zone === undefined ? 0 : (scores.get(state.zone) ?? 0);
     if (state.zone !== undefined && bestScore < this.ratio * currentScore) return [];
 
+    // A single window can be a cross-read from a neighbouring zone: wait for a second one.
     const evidence = state.recent.filter((e) => e.zone === best);
+    if (evidence.length < this.minEvidence) return [];
     const atUs = Math.min(...evidence.map((e) => e.firstUs));
     const from = state.zone;
     state.zone = best;
+
     const kind = from === undefined ? 'ARRIVED' : 'MOVED';
     return [
       this.event(obs, kind, {
@@ -115,9 +128,13 @@ export class LocateOperator {
 
   private portal(obs: Observation, gate: string, innerSide: boolean, state: PalletState): ZoneEvent[] {
     let sighting = state.portal;
-    if (!sighting || sighting.gate !== gate || obs.firstSeenUs - sighting.lastUs > this.portalSpanUs) {
-      sighting = { gate, lastUs: obs.lastSeenUs, ids: [] };
+    if (!sighting || sighting.gate !== gate || obs.firstSeenUs - sighting.lastUs > this.portalGapUs) {
+      sighting = { gate, lastUs: obs.lastSeenUs, ids: [], decided: false };
       state.portal = sighting;
+    }
+    if (sighting.decided) {
+      sighting.lastUs = Math.max(sighting.lastUs, obs.lastSeenUs);
+      return [];
     }
     if (innerSide) sighting.inFirstUs = Math.min(sighting.inFirstUs ?? obs.firstSeenUs, obs.firstSeenUs);
     else sighting.outFirstUs = Math.min(sighting.outFirstUs ?? obs.firstSeenUs, obs.firstSeenUs);
@@ -128,12 +145,20 @@ export class LocateOperator {
     // Inner side first, then outer: the pallet went OUT of the bonded area (and the reverse).
     const direction: Direction = sighting.inFirstUs <= sighting.outFirstUs ? 'OUT' : 'IN';
     const atUs = Math.max(sighting.inFirstUs, sighting.outFirstUs);
-    state.portal = undefined;
+    sighting.decided = true;
     const events = [
-      this.event(obs, 'CROSSED_GATE', { toZone: gate, direction, atUs, confidence: 1, evidence: sighting.ids }),
+      this.event(obs, 'CROSSED_GATE', {
+        toZone: gate,
+        direction,
+        atUs,
+        confidence: 1,
+        evidence: sighting.ids,
+      }),
     ];
     if (direction === 'OUT' && this.site.isExitGate(gate)) {
-      events.push(this.event(obs, 'DEPARTED', { fromZone: state.zone, atUs, confidence: 1, evidence: sighting.ids }));
+      events.push(
+        this.event(obs, 'DEPARTED', { fromZone: state.zone, atUs, confidence: 1, evidence: sighting.ids }),
+      );
       state.zone = undefined;
       state.recent = [];
     } else if (direction === 'IN') {
@@ -145,11 +170,26 @@ export class LocateOperator {
   private event(
     obs: Observation,
     kind: ZoneEvent['kind'],
-    fields: { fromZone?: string | undefined; toZone?: string; direction?: Direction; atUs: number; confidence: number; evidence: string[] },
+    fields: {
+      fromZone?: string | undefined;
+      toZone?: string;
+      direction?: Direction;
+      atUs: number;
+      confidence: number;
+      evidence: string[];
+    },
   ): ZoneEvent {
     const event: ZoneEvent = {
       v: 1,
-      id: deterministicId('event', obs.epc, kind, fields.fromZone ?? '', fields.toZone ?? '', fields.direction ?? '', fields.atUs),
+      id: deterministicId(
+        'event',
+        obs.epc,
+        kind,
+        fields.fromZone ?? '',
+        fields.toZone ?? '',
+        fields.direction ?? '',
+        fields.atUs,
+      ),
       site: obs.site,
       epc: obs.epc,
       kind,

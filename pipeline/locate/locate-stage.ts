@@ -4,7 +4,13 @@ import type { Clock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { MemoryStateStore } from '../../runtime/state-store.js';
-import { CustomsStatus, Observation, toSchemaError, type KafkaTopics, type ZoneEvent } from '../../schemas/index.js';
+import {
+  CustomsStatus,
+  Observation,
+  toSchemaError,
+  type KafkaTopics,
+  type ZoneEvent,
+} from '../../schemas/index.js';
 import { CustomsTable } from '../rules/customs-table.js';
 import { ZoneRules } from '../rules/zone-rules.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
@@ -78,7 +84,9 @@ export class LocateStage implements Stage {
       }
       const parsed = Observation.safeParse(value);
       if (!parsed.success) {
-        out.push(this.reject(message, 'BT_SCHEMA_INVALID', toSchemaError('Observation', parsed.error).message));
+        out.push(
+          this.reject(message, 'BT_SCHEMA_INVALID', toSchemaError('Observation', parsed.error).message),
+        );
         continue;
       }
       for (const event of this.operator.ingest(parsed.data)) this.emit(event, out);
@@ -94,7 +102,11 @@ export class LocateStage implements Stage {
   private emit(event: ZoneEvent, out: OutputRecord[]): void {
     out.push({ topic: this.topics.events, key: event.epc, value: JSON.stringify(event) });
     for (const alert of this.rules.evaluate(event)) {
-      out.push({ topic: this.topics.alerts, key: alert.epc ?? alert.readerId ?? alert.kind, value: JSON.stringify(alert) });
+      out.push({
+        topic: this.topics.alerts,
+        key: alert.epc ?? alert.readerId ?? alert.kind,
+        value: JSON.stringify(alert),
+      });
     }
   }
 
@@ -111,6 +123,12 @@ export class LocateStage implements Stage {
   }
 
   private reject(message: KafkaMessage, code: string, reason: string): OutputRecord {
-    return deadLetterRecord(this.topics.dlq, { stage: 'locate', code, reason, payload: message.value, atUs: this.clock.nowUs() });
+    return deadLetterRecord(this.topics.dlq, {
+      stage: 'locate',
+      code,
+      reason,
+      payload: message.value,
+      atUs: this.clock.nowUs(),
+    });
   }
 }

@@ -22,7 +22,12 @@ export class ZoneRules {
   evaluate(event: ZoneEvent): Alert[] {
     const alerts: Alert[] = [];
     const customs = this.customs.get(event.epc);
-    if (event.kind === 'CROSSED_GATE' && event.direction === 'OUT' && event.toZone && this.site.isExitGate(event.toZone)) {
+    if (
+      event.kind === 'CROSSED_GATE' &&
+      event.direction === 'OUT' &&
+      event.toZone &&
+      this.site.isExitGate(event.toZone)
+    ) {
       if (customs?.status !== 'RELEASED') {
         alerts.push(
           this.alert(event, 'UNRELEASED_EXIT', 'CRITICAL', event.toZone, {
@@ -43,7 +48,12 @@ export class ZoneRules {
           }),
         );
       }
-      if (event.kind === 'ARRIVED' && this.manifest && !this.manifest.has(event.epc) && this.site.isBonded(event.toZone)) {
+      if (
+        event.kind === 'ARRIVED' &&
+        this.manifest &&
+        !this.manifest.has(event.epc) &&
+        this.site.isBonded(event.toZone)
+      ) {
         alerts.push(this.alert(event, 'UNKNOWN_TAG', 'WARNING', event.toZone, {}));
       }
     }

@@ -4,7 +4,15 @@ import type { OutputRecord } from './stage.js';
 /** A dead-letter record for the DLQ topic: the input as received, with the stage, a code and a reason. */
 export function deadLetterRecord(
   dlqTopic: string,
-  fields: { stage: string; code: string; reason: string; payload: Buffer | string | null; atUs: number; site?: string; readerId?: string },
+  fields: {
+    stage: string;
+    code: string;
+    reason: string;
+    payload: Buffer | string | null;
+    atUs: number;
+    site?: string;
+    readerId?: string;
+  },
 ): OutputRecord {
   const raw = fields.payload ?? '';
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');

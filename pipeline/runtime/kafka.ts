@@ -5,7 +5,12 @@ import type { Logger } from '../../runtime/logger.js';
  * A kafkajs client whose logs go through our structured logger. kafkajs' ERROR lines during a
  * rebalance or a broker restart are expected and retried, so they are logged at warn.
  */
-export function createKafka(brokers: string[], clientId: string, log: Logger, extra: Partial<KafkaConfig> = {}): Kafka {
+export function createKafka(
+  brokers: string[],
+  clientId: string,
+  log: Logger,
+  extra: Partial<KafkaConfig> = {},
+): Kafka {
   return new Kafka({
     clientId,
     brokers,

@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, Producer, TopicMessages } from 'kafkajs';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { createStageProducer } from './producer.js';
 import type { OutputRecord, Stage } from './stage.js';
 
 export interface StageRunnerOptions {
@@ -45,7 +46,7 @@ export class StageRunner {
 
   async start(): Promise<void> {
     await this.stage.start?.();
-    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    const producer = createStageProducer(this.kafka);
     await producer.connect();
     this.producer = producer;
     const consumer = this.kafka.consumer({
@@ -69,7 +70,10 @@ export class StageRunner {
       this.log.info({ stage: this.stage.name, assignment: payload.memberAssignment }, 'partitions assigned');
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: this.stage.inputs, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.subscribe({
+      topics: this.stage.inputs,
+      fromBeginning: this.options.fromBeginning ?? true,
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -83,7 +87,9 @@ export class StageRunner {
           await this.produce(records);
           const retained = this.stage.retainedOffset?.(batch.topic, batch.partition);
           const commitAt = retained === undefined ? last + 1 : Math.min(retained, last + 1);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(commitAt) }]);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: String(commitAt) },
+          ]);
           this.stats.commits++;
         });
         resolveOffset(batch.lastOffset());
@@ -105,7 +111,10 @@ export class StageRunner {
       }, this.options.tickMs ?? 500);
       this.timer.unref();
     }
-    this.log.info({ stage: this.stage.name, inputs: this.stage.inputs, group: this.stage.groupId }, 'stage started');
+    this.log.info(
+      { stage: this.stage.name, inputs: this.stage.inputs, group: this.stage.groupId },
+      'stage started',
+    );
   }
 
   private readonly ownedPartitions = new Map<string, number[]>();

@@ -19,7 +19,11 @@ export interface Stage {
   readonly inputs: string[];
   /** Consumer group; workers of one stage share it to split the partitions. */
   readonly groupId: string;
-  handleBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<OutputRecord[]> | OutputRecord[];
+  handleBatch(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): Promise<OutputRecord[]> | OutputRecord[];
   /** Lowest offset of this topic-partition whose effect is still only in memory. */
   retainedOffset?(topic: string, partition: number): number | undefined;
   /** Called every `tickMs` of processing time; may emit records (e.g. idle window flushes). */

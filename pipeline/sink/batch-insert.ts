@@ -27,7 +27,10 @@ export interface Column<T> {
  * `unnest($1::text[], $2::bigint[], …) AS r(a, b, …)`, and its parameters: one array per column, so a
  * batch of any size is one statement and one round trip.
  */
-export function unnestColumns<T>(rows: readonly T[], columns: ReadonlyArray<Column<T>>): { from: string; params: unknown[] } {
+export function unnestColumns<T>(
+  rows: readonly T[],
+  columns: ReadonlyArray<Column<T>>,
+): { from: string; params: unknown[] } {
   const arrays = columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
   const names = columns.map((c) => c.name).join(', ');
   return {

@@ -27,6 +27,11 @@ export interface PoolOptions {
   logger?: Logger;
 }
 
+/** pg-pool (3.10+) awaits a Promise returned by onConnect; @types/pg declares the hook as void. */
+interface AsyncConnectPoolConfig extends Omit<pg.PoolConfig, 'onConnect'> {
+  onConnect?: (client: pg.ClientBase) => Promise<void>;
+}
+
 /**
  * A `pg` pool for the sink, migrations and the CLI. Errors of idle connections (server restart,
  * network drop) are logged instead of crashing the process; the pool replaces the connection.
@@ -35,15 +40,16 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
   const schema = options.schema === undefined ? undefined : assertSchemaName(options.schema);
   const logger = options.logger ?? createLogger('bondtrack.db');
   const setPath = schema === undefined ? undefined : `SET search_path TO ${quoteIdent(schema)}, public`;
-  const pool = new pg.Pool({
+  const config: AsyncConnectPoolConfig = {
     connectionString: url,
     max: options.max ?? 4,
     application_name: options.applicationName ?? 'bondtrack',
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     // A SET, not the startup `options` parameter, which poolers such as PgBouncer refuse. pg-pool
     // awaits onConnect before it hands the connection out, so no query can overtake the SET.
-    ...(setPath === undefined ? {} : { onConnect: async (client: pg.ClientBase) => void (await client.query(setPath)) }),
-  });
+    ...(setPath === undefined ? {} : { onConnect: async (client) => void (await client.query(setPath)) }),
+  };
+  const pool = new pg.Pool(config);
   pool.on('error', (err) => logger.warn({ err }, 'idle database connection failed; the pool will reconnect'));
   return pool;
 }
@@ -52,7 +58,10 @@ export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
  * Run `fn` inside BEGIN … COMMIT on one connection; ROLLBACK and rethrow if it throws. A client whose
  * ROLLBACK fails is destroyed rather than returned to the pool in an unknown state.
  */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();

@@ -17,7 +17,11 @@ const RETRIABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ET
 export class DatabaseError extends BondtrackError {
   readonly sqlState: string | undefined;
 
-  constructor(code: string, message: string, options: { cause?: unknown; retriable?: boolean; sqlState?: string } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { cause?: unknown; retriable?: boolean; sqlState?: string } = {},
+  ) {
     super(code, message, options);
     this.sqlState = options.sqlState;
   }
@@ -43,9 +47,13 @@ export function isRetriableDbError(err: unknown): boolean {
 export function toDatabaseError(code: string, what: string, err: unknown): DatabaseError {
   if (err instanceof DatabaseError) return err;
   const sqlState = sqlStateOf(err);
-  return new DatabaseError(code, `${what}: ${describeError(err)}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}`, {
-    cause: err,
-    retriable: isRetriableDbError(err),
-    ...(sqlState === undefined ? {} : { sqlState }),
-  });
+  return new DatabaseError(
+    code,
+    `${what}: ${describeError(err)}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}`,
+    {
+      cause: err,
+      retriable: isRetriableDbError(err),
+      ...(sqlState === undefined ? {} : { sqlState }),
+    },
+  );
 }

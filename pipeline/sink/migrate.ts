@@ -57,14 +57,23 @@ export async function loadMigrations(dir: URL = MIGRATIONS_DIR): Promise<Migrati
   const migrations: Migration[] = [];
   for (const file of files) {
     const match = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file);
-    if (!match) throw new DatabaseError('BT_DB_MIGRATION_NAME', `migration file ${file} must be named NNNN_snake_case.sql`);
+    if (!match)
+      throw new DatabaseError(
+        'BT_DB_MIGRATION_NAME',
+        `migration file ${file} must be named NNNN_snake_case.sql`,
+      );
     const version = Number(match[1]);
     if (migrations.some((m) => m.version === version)) {
       throw new DatabaseError('BT_DB_MIGRATION_NAME', `two migration files have version ${version}`);
     }
     // CRLF from a Windows checkout must not read as an edited migration.
     const sql = (await readFile(new URL(file, dir), 'utf8')).replaceAll('\r\n', '\n');
-    migrations.push({ version, name: match[2]!, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+    migrations.push({
+      version,
+      name: match[2]!,
+      sql,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+    });
   }
   return migrations;
 }
@@ -106,12 +115,15 @@ export async function migrateSchema(pool: pg.Pool, options: MigrateOptions): Pro
           broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
         });
         if (err instanceof DatabaseError) throw err;
-        const code = (err as { code?: unknown }).code === '55P03' ? 'BT_DB_MIGRATION_LOCK' : 'BT_DB_MIGRATION_FAILED';
+        const code =
+          (err as { code?: unknown }).code === '55P03' ? 'BT_DB_MIGRATION_LOCK' : 'BT_DB_MIGRATION_FAILED';
         throw toDatabaseError(code, `${what} in schema ${schema}`, err);
       }
     };
     const appliedChecksums = async (): Promise<Map<number, string>> => {
-      const { rows } = await client.query<{ version: number; checksum: string }>(`SELECT version, checksum FROM ${table}`);
+      const { rows } = await client.query<{ version: number; checksum: string }>(
+        `SELECT version, checksum FROM ${table}`,
+      );
       return new Map(rows.map((r) => [r.version, r.checksum]));
     };
 
@@ -139,13 +151,27 @@ export async function migrateSchema(pool: pg.Pool, options: MigrateOptions): Pro
           checkUnchanged(m, now.get(m.version));
           return false;
         }
-        await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}, public`);
+        // public holds TimescaleDB's functions when 0001 installs it; an existing installation may
+        // live elsewhere, and unqualified create_hypertable(…) must still resolve.
+        const ext = await client.query<{ nspname: string }>(
+          `SELECT extnamespace::regnamespace::text AS nspname FROM pg_extension WHERE extname = 'timescaledb'`,
+        );
+        const extraSchema = ext.rows[0] && ext.rows[0].nspname !== 'public' ? `, ${ext.rows[0].nspname}` : '';
+        await client.query(`SET LOCAL search_path TO ${quoteIdent(schema)}, public${extraSchema}`);
         await client.query(m.sql);
-        await client.query(`INSERT INTO ${table} (version, name, checksum) VALUES ($1, $2, $3)`, [m.version, m.name, m.checksum]);
+        await client.query(`INSERT INTO ${table} (version, name, checksum) VALUES ($1, $2, $3)`, [
+          m.version,
+          m.name,
+          m.checksum,
+        ]);
         return true;
       });
       if (didApply) {
-        const entry = { version: m.version, name: m.name, durationMs: Math.round(performance.now() - migrationStarted) };
+        const entry = {
+          version: m.version,
+          name: m.name,
+          durationMs: Math.round(performance.now() - migrationStarted),
+        };
         applied.push(entry);
         options.logger?.info({ schema, ...entry }, 'migration applied');
       }

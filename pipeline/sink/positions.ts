@@ -40,7 +40,11 @@ const seenColumns: ReadonlyArray<Column<ZoneEvent>> = [
  * order-free too). Positions are only created by moving events: a gate crossing alone does not place
  * a pallet, so a crossing written before the pallet's first move does not count towards `last_seen`.
  */
-export async function applyPositions(db: Queryable, schema: string, events: readonly ZoneEvent[]): Promise<PositionCounts> {
+export async function applyPositions(
+  db: Queryable,
+  schema: string,
+  events: readonly ZoneEvent[],
+): Promise<PositionCounts> {
   const table = qualify(schema, 'positions');
   const ts = usToTimestamptz;
   const moves = events.filter((e) => MOVING_KINDS.has(e.kind));

@@ -48,14 +48,22 @@ export class SinkStage implements Stage {
     private readonly log: Logger,
     private readonly options: SinkStageOptions = {},
   ) {
-    this.inputs = [topics.observations, topics.events, topics.alerts, topics.readerStatus, topics.dlq, topics.customs];
+    this.inputs = [
+      topics.observations,
+      topics.events,
+      topics.alerts,
+      topics.readerStatus,
+      topics.dlq,
+      topics.customs,
+    ];
   }
 
   async start(): Promise<void> {
     this.pool = createPool(this.databaseUrl, { schema: this.schema, max: this.options.poolSize ?? 4 });
     const applied = await migrate(this.pool, { schema: this.schema });
     if (applied.length > 0) this.log.info({ applied }, 'database migrated');
-    if (this.options.manifest) await upsertPallets(this.pool, this.schema, this.options.manifest.site, this.options.manifest.pallets);
+    if (this.options.manifest)
+      await upsertPallets(this.pool, this.schema, this.options.manifest.site, this.options.manifest.pallets);
   }
 
   async stop(): Promise<void> {
@@ -66,18 +74,27 @@ export class SinkStage implements Stage {
     const rejected: OutputRecord[] = [];
     const batch: SinkBatch = {};
     const t = this.topics;
-    if (topic === t.observations) batch.observations = this.parseAll(messages, Observation, 'Observation', rejected);
+    if (topic === t.observations)
+      batch.observations = this.parseAll(messages, Observation, 'Observation', rejected);
     else if (topic === t.events) batch.zoneEvents = this.parseAll(messages, ZoneEvent, 'ZoneEvent', rejected);
     else if (topic === t.alerts) batch.alerts = this.parseAll(messages, Alert, 'Alert', rejected);
-    else if (topic === t.readerStatus) batch.readerStatus = this.parseAll(messages, ReaderStatus, 'ReaderStatus', rejected);
-    else if (topic === t.customs) batch.customs = this.parseAll(messages, CustomsStatus, 'CustomsStatus', rejected);
+    else if (topic === t.readerStatus)
+      batch.readerStatus = this.parseAll(messages, ReaderStatus, 'ReaderStatus', rejected);
+    else if (topic === t.customs)
+      batch.customs = this.parseAll(messages, CustomsStatus, 'CustomsStatus', rejected);
     else if (topic === t.dlq) {
       // A dead letter that is itself malformed is stored as one, rather than bounced back to the DLQ.
       batch.deadLetters = messages.map((m) => {
         const parsed = DeadLetter.safeParse(safeJson(m.value));
         if (parsed.success) return parsed.data;
         return JSON.parse(
-          deadLetterRecord(t.dlq, { stage: 'sink', code: 'BT_SCHEMA_INVALID', reason: 'unreadable dead letter', payload: m.value, atUs: this.clock.nowUs() }).value,
+          deadLetterRecord(t.dlq, {
+            stage: 'sink',
+            code: 'BT_SCHEMA_INVALID',
+            reason: 'unreadable dead letter',
+            payload: m.value,
+            atUs: this.clock.nowUs(),
+          }).value,
         ) as DeadLetter;
       });
     }
@@ -88,15 +105,30 @@ export class SinkStage implements Stage {
       // A lost connection or a deadlock: throw, and the runtime fetches the batch again. Data the
       // database refuses would fail forever: dead-letter the batch with the reason and move on.
       if (!(err instanceof DatabaseError) || err.retriable) throw err;
-      this.log.error({ topic, err: describeError(err), records: messages.length }, 'batch refused by the database; dead-lettered');
+      this.log.error(
+        { topic, err: describeError(err), records: messages.length },
+        'batch refused by the database; dead-lettered',
+      );
       this.counters.rejected += messages.length;
       return messages.map((m) =>
-        deadLetterRecord(t.dlq, { stage: 'sink', code: err.code, reason: describeError(err), payload: m.value, atUs: this.clock.nowUs() }),
+        deadLetterRecord(t.dlq, {
+          stage: 'sink',
+          code: err.code,
+          reason: describeError(err),
+          payload: m.value,
+          atUs: this.clock.nowUs(),
+        }),
       );
     }
     for (const row of result.rejected) {
       rejected.push(
-        deadLetterRecord(t.dlq, { stage: 'sink', code: 'BT_SINK_REFUSED', reason: row.reason, payload: JSON.stringify(row.row), atUs: this.clock.nowUs() }),
+        deadLetterRecord(t.dlq, {
+          stage: 'sink',
+          code: 'BT_SINK_REFUSED',
+          reason: row.reason,
+          payload: JSON.stringify(row.row),
+          atUs: this.clock.nowUs(),
+        }),
       );
     }
     this.counters.rowsWritten += result.inserted;
@@ -105,7 +137,12 @@ export class SinkStage implements Stage {
     return rejected;
   }
 
-  private parseAll<S extends z.ZodType>(messages: KafkaMessage[], schema: S, name: string, rejected: OutputRecord[]): Array<z.output<S>> {
+  private parseAll<S extends z.ZodType>(
+    messages: KafkaMessage[],
+    schema: S,
+    name: string,
+    rejected: OutputRecord[],
+  ): Array<z.output<S>> {
     const out: Array<z.output<S>> = [];
     for (const m of messages) {
       const parsed = schema.safeParse(safeJson(m.value));
@@ -113,7 +150,15 @@ export class SinkStage implements Stage {
       else {
         const reason = parsed.error ? toSchemaError(name, parsed.error).message : `not JSON`;
         this.log.warn({ reason }, 'record refused by the sink');
-        rejected.push(deadLetterRecord(this.topics.dlq, { stage: 'sink', code: 'BT_SCHEMA_INVALID', reason, payload: m.value, atUs: this.clock.nowUs() }));
+        rejected.push(
+          deadLetterRecord(this.topics.dlq, {
+            stage: 'sink',
+            code: 'BT_SCHEMA_INVALID',
+            reason,
+            payload: m.value,
+            atUs: this.clock.nowUs(),
+          }),
+        );
       }
     }
     return out;

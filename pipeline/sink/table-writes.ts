@@ -1,6 +1,20 @@
 import { deterministicId } from '../../runtime/ids.js';
-import type { Alert, CustomsStatus, DeadLetter, ManifestEntry, Observation, ReaderStatus, ZoneEvent } from '../../schemas/index.js';
-import { insertBatch, unnestColumns, usToTimestamptz, type Column, type InsertCounts } from './batch-insert.js';
+import type {
+  Alert,
+  CustomsStatus,
+  DeadLetter,
+  ManifestEntry,
+  Observation,
+  ReaderStatus,
+  ZoneEvent,
+} from '../../schemas/index.js';
+import {
+  insertBatch,
+  unnestColumns,
+  usToTimestamptz,
+  type Column,
+  type InsertCounts,
+} from './batch-insert.js';
 import type { Queryable } from './database.js';
 import { qualify } from './sql-identifier.js';
 
@@ -26,14 +40,23 @@ const observationColumns: ReadonlyArray<Column<Observation>> = [
   { name: 'mean_rssi_dbm', type: 'float8', value: (o) => o.meanRssiDbm ?? null },
 ];
 
-export function writeObservations(db: Queryable, schema: string, rows: readonly Observation[]): Promise<InsertCounts> {
-  return insertBatch(db, rows, observationColumns, (from) => `
+export function writeObservations(
+  db: Queryable,
+  schema: string,
+  rows: readonly Observation[],
+): Promise<InsertCounts> {
+  return insertBatch(
+    db,
+    rows,
+    observationColumns,
+    (from) => `
     INSERT INTO ${qualify(schema, 'observations')}
       (id, site, epc, reader_id, antenna, zone, first_seen, last_seen, first_seen_us, last_seen_us, count, max_rssi_dbm, mean_rssi_dbm)
     SELECT id, site, epc, reader_id, antenna, zone, ${ts('first_seen_us')}, ${ts('last_seen_us')},
            first_seen_us, last_seen_us, count, max_rssi_dbm, mean_rssi_dbm
     FROM ${from}
-    ON CONFLICT DO NOTHING`);
+    ON CONFLICT DO NOTHING`,
+  );
 }
 
 const zoneEventColumns: ReadonlyArray<Column<ZoneEvent>> = [
@@ -50,14 +73,23 @@ const zoneEventColumns: ReadonlyArray<Column<ZoneEvent>> = [
   { name: 'evidence', type: 'jsonb', value: (e) => JSON.stringify(e.evidence) },
 ];
 
-export function writeZoneEvents(db: Queryable, schema: string, rows: readonly ZoneEvent[]): Promise<InsertCounts> {
-  return insertBatch(db, rows, zoneEventColumns, (from) => `
+export function writeZoneEvents(
+  db: Queryable,
+  schema: string,
+  rows: readonly ZoneEvent[],
+): Promise<InsertCounts> {
+  return insertBatch(
+    db,
+    rows,
+    zoneEventColumns,
+    (from) => `
     INSERT INTO ${qualify(schema, 'zone_events')}
       (id, site, epc, kind, from_zone, to_zone, direction, at, at_us, confidence, evidence)
     SELECT id, site, epc, kind, from_zone, to_zone, direction, ${ts('at_us')}, at_us, confidence,
            ARRAY(SELECT jsonb_array_elements_text(evidence))
     FROM ${from}
-    ON CONFLICT DO NOTHING`);
+    ON CONFLICT DO NOTHING`,
+  );
 }
 
 const alertColumns: ReadonlyArray<Column<Alert>> = [
@@ -73,11 +105,16 @@ const alertColumns: ReadonlyArray<Column<Alert>> = [
 ];
 
 export function writeAlerts(db: Queryable, schema: string, rows: readonly Alert[]): Promise<InsertCounts> {
-  return insertBatch(db, rows, alertColumns, (from) => `
+  return insertBatch(
+    db,
+    rows,
+    alertColumns,
+    (from) => `
     INSERT INTO ${qualify(schema, 'alerts')} (id, site, kind, severity, epc, zone, reader_id, at, at_us, details)
     SELECT id, site, kind, severity, epc, zone, reader_id, ${ts('at_us')}, at_us, details
     FROM ${from}
-    ON CONFLICT DO NOTHING`);
+    ON CONFLICT DO NOTHING`,
+  );
 }
 
 /** A reader status with its event time; see `writeReaderStatus`. */
@@ -97,12 +134,21 @@ const readerStatusColumns: ReadonlyArray<Column<DatedReaderStatus>> = [
  * a reader that is back online as offline). The stage that reads it should date it with the time it
  * was received, e.g. the Kafka record timestamp, which a replay keeps.
  */
-export function writeReaderStatus(db: Queryable, schema: string, rows: readonly DatedReaderStatus[]): Promise<InsertCounts> {
-  return insertBatch(db, rows, readerStatusColumns, (from) => `
+export function writeReaderStatus(
+  db: Queryable,
+  schema: string,
+  rows: readonly DatedReaderStatus[],
+): Promise<InsertCounts> {
+  return insertBatch(
+    db,
+    rows,
+    readerStatusColumns,
+    (from) => `
     INSERT INTO ${qualify(schema, 'reader_status')} (site, reader_id, state, at, at_us, detail)
     SELECT site, reader_id, state, ${ts('at_us')}, at_us, detail
     FROM ${from}
-    ON CONFLICT DO NOTHING`);
+    ON CONFLICT DO NOTHING`,
+  );
 }
 
 /** Customs status changes carry no id in the contract; this one is derived from every field. */
@@ -121,12 +167,21 @@ const customsColumns: ReadonlyArray<Column<CustomsStatus>> = [
   { name: 'note', type: 'text', value: (c) => c.note ?? null },
 ];
 
-export function writeCustomsStatus(db: Queryable, schema: string, rows: readonly CustomsStatus[]): Promise<InsertCounts> {
-  return insertBatch(db, rows, customsColumns, (from) => `
+export function writeCustomsStatus(
+  db: Queryable,
+  schema: string,
+  rows: readonly CustomsStatus[],
+): Promise<InsertCounts> {
+  return insertBatch(
+    db,
+    rows,
+    customsColumns,
+    (from) => `
     INSERT INTO ${qualify(schema, 'customs_status')} (id, site, epc, sscc, declaration_id, status, at, at_us, note)
     SELECT id, site, epc, sscc, declaration_id, status, ${ts('at_us')}, at_us, note
     FROM ${from}
-    ON CONFLICT DO NOTHING`);
+    ON CONFLICT DO NOTHING`,
+  );
 }
 
 /** The table keeps the first 64 KiB of a payload; the dead-letter topic keeps all of it. */
@@ -134,7 +189,16 @@ export const DEAD_LETTER_PAYLOAD_CHARS = 65_536;
 
 /** Dead letters carry no id either; the payload is part of it, so two different bad inputs differ. */
 export function deadLetterId(d: DeadLetter): string {
-  return deterministicId('dead-letter', d.stage, d.code, d.site ?? '', d.readerId ?? '', d.atUs, d.payloadEncoding, d.payload);
+  return deterministicId(
+    'dead-letter',
+    d.stage,
+    d.code,
+    d.site ?? '',
+    d.readerId ?? '',
+    d.atUs,
+    d.payloadEncoding,
+    d.payload,
+  );
 }
 
 const deadLetterColumns: ReadonlyArray<Column<DeadLetter>> = [
@@ -150,13 +214,22 @@ const deadLetterColumns: ReadonlyArray<Column<DeadLetter>> = [
   { name: 'payload_chars', type: 'integer', value: (d) => d.payload.length },
 ];
 
-export function writeDeadLetters(db: Queryable, schema: string, rows: readonly DeadLetter[]): Promise<InsertCounts> {
-  return insertBatch(db, rows, deadLetterColumns, (from) => `
+export function writeDeadLetters(
+  db: Queryable,
+  schema: string,
+  rows: readonly DeadLetter[],
+): Promise<InsertCounts> {
+  return insertBatch(
+    db,
+    rows,
+    deadLetterColumns,
+    (from) => `
     INSERT INTO ${qualify(schema, 'dead_letters')}
       (id, stage, code, reason, site, reader_id, at, at_us, payload, payload_encoding, payload_chars)
     SELECT id, stage, code, reason, site, reader_id, ${ts('at_us')}, at_us, payload, payload_encoding, payload_chars
     FROM ${from}
-    ON CONFLICT DO NOTHING`);
+    ON CONFLICT DO NOTHING`,
+  );
 }
 
 const palletColumns: ReadonlyArray<Column<ManifestEntry>> = [

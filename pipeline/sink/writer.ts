@@ -1,5 +1,12 @@
 import type pg from 'pg';
-import type { Alert, CustomsStatus, DeadLetter, Observation, ReaderStatus, ZoneEvent } from '../../schemas/index.js';
+import type {
+  Alert,
+  CustomsStatus,
+  DeadLetter,
+  Observation,
+  ReaderStatus,
+  ZoneEvent,
+} from '../../schemas/index.js';
 import { NO_ROWS, type InsertCounts } from './batch-insert.js';
 import { withTransaction } from './database.js';
 import { toDatabaseError } from './db-errors.js';
@@ -81,7 +88,11 @@ export async function writeBatch(pool: pg.Pool, schema: string, batch: SinkBatch
   const dated = (batch.readerStatus ?? []).filter(isDated);
   const rejected: RejectedRow[] = (batch.readerStatus ?? [])
     .filter((s) => !isDated(s))
-    .map((row) => ({ table: 'reader_status', reason: 'reader status without atUs (a last will?) has no event time', row }));
+    .map((row) => ({
+      table: 'reader_status',
+      reason: 'reader status without atUs (a last will?) has no event time',
+      row,
+    }));
   const empty: WriteBatchResult = {
     inserted: 0,
     skipped: 0,
@@ -114,7 +125,14 @@ export async function writeBatch(pool: pg.Pool, schema: string, batch: SinkBatch
   } catch (err) {
     throw toDatabaseError('BT_DB_WRITE_FAILED', `cannot write a batch to schema ${schema}`, err);
   }
-  const tables = [result.observations, result.zoneEvents, result.alerts, result.readerStatus, result.customs, result.deadLetters];
+  const tables = [
+    result.observations,
+    result.zoneEvents,
+    result.alerts,
+    result.readerStatus,
+    result.customs,
+    result.deadLetters,
+  ];
   result.inserted = tables.reduce((n, t) => n + t.inserted, 0);
   result.skipped = tables.reduce((n, t) => n + t.duplicates, 0);
   return result;

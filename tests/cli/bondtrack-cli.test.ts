@@ -10,12 +10,15 @@ describe('bondtrack (the real command)', () => {
     }
   });
 
-  it.each([['pipeline'], ['demo'], ['db'], ['adapter'], ['simulate'], ['services']])('%s --help says what it does', async (command) => {
-    const cli = spawnBondtrack([command, '--help']);
-    expect(await cli.exited()).toBe(0);
-    expect(cli.stdout()).toContain(`Usage: bondtrack ${command}`);
-    expect(cli.stdout()).not.toContain('not yet implemented');
-  });
+  it.each([['pipeline'], ['demo'], ['db'], ['adapter'], ['simulate'], ['services']])(
+    '%s --help says what it does',
+    async (command) => {
+      const cli = spawnBondtrack([command, '--help']);
+      expect(await cli.exited()).toBe(0);
+      expect(cli.stdout()).toContain(`Usage: bondtrack ${command}`);
+      expect(cli.stdout()).not.toContain('not yet implemented');
+    },
+  );
 
   it('refuses a bad setting with its name and exit code 2, without a stack trace', async () => {
     const cli = spawnBondtrack(['pipeline', 'dedup'], { KAFKA_BROKERS: 'no-port-here' });

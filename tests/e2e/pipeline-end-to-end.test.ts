@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import mqtt from 'mqtt';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -59,19 +59,34 @@ describe('end to end on real Mosquitto, Kafka and PostgreSQL', () => {
 
     const connection = ['--kafka-brokers', services.kafkaBrokers.join(','), '--mqtt-url', services.mqttUrl];
     const pipeline = spawnBondtrack([
-      'pipeline', ...connection, '--site', siteFile, '--manifest', DEMO_MANIFEST_FILE,
-      '--topic-prefix', topicPrefix, '--database-url', services.databaseUrl, '--schema', schema,
+      'pipeline',
+      ...connection,
+      '--site',
+      siteFile,
+      '--manifest',
+      DEMO_MANIFEST_FILE,
+      '--topic-prefix',
+      topicPrefix,
+      '--database-url',
+      services.databaseUrl,
+      '--schema',
+      schema,
     ]);
     await pipeline.waitForOutput(/pipeline running/, 90_000);
     const adapter = spawnBondtrack([
-      'adapter', 'serial', '--site', siteId, '--mqtt-url', services.mqttUrl,
+      'adapter',
+      'serial',
+      '--site',
+      siteId,
+      '--mqtt-url',
+      services.mqttUrl,
       ...readerIds.flatMap((id) => ['--port', `${ptys.pairs.get(id)!.adapterPath}=${id}`]),
     ]);
     await expect.poll(() => online.size, { timeout: 30_000, interval: 100 }).toBe(readerIds.length);
 
     // Customs decisions go to Kafka as the simulation reaches them, as a customs system would send them.
     const kafka = new Kafka({ brokers: services.kafkaBrokers, clientId: 'e2e', logLevel: logLevel.NOTHING });
-    const producer = kafka.producer();
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     onTestFinished(() => producer.disconnect());
     const topics = kafkaTopics(topicPrefix);
@@ -87,7 +102,8 @@ describe('end to end on real Mosquitto, Kafka and PostgreSQL', () => {
       palletCount: 60,
     });
     const writers = new Map<string, SimulatedSerialReader>();
-    for (const id of readerIds) writers.set(id, await SimulatedSerialReader.open({ path: ptys.pairs.get(id)!.readerPath }));
+    for (const id of readerIds)
+      writers.set(id, await SimulatedSerialReader.open({ path: ptys.pairs.get(id)!.readerPath }));
     // A reader that covers storage reads pallets all the time: reads on both sides of the garbage are certain.
     const storage = new Set(site.zones.filter((z) => z.kind === 'STORAGE').map((z) => z.id));
     const garbageReader = site.antennas.find((a) => storage.has(a.zone))!.reader;
@@ -96,7 +112,9 @@ describe('end to end on real Mosquitto, Kafka and PostgreSQL', () => {
     await paceSimulation(simulation, { durationSec: RUN_SEC, speed: 1 }, async (reads, nowUs) => {
       const byReader = new Map<string, typeof reads>();
       for (const r of reads) byReader.set(r.readerId, [...(byReader.get(r.readerId) ?? []), r]);
-      await Promise.all([...byReader].map(([id, list]) => writers.get(id)!.writeReads(list.map((r) => r.read))));
+      await Promise.all(
+        [...byReader].map(([id, list]) => writers.get(id)!.writeReads(list.map((r) => r.read))),
+      );
       if (garbageAtUs === undefined && nowUs - simulation.startUs >= (RUN_SEC / 2) * 1_000_000) {
         await writers.get(garbageReader)!.writeLine(GARBAGE);
         garbageAtUs = nowUs;
@@ -107,7 +125,10 @@ describe('end to end on real Mosquitto, Kafka and PostgreSQL', () => {
         customsSent++;
       }
       if (due.length > 0) {
-        await producer.send({ topic: topics.customs, messages: due.map((c) => ({ key: c.epc ?? c.sscc ?? '', value: JSON.stringify(c) })) });
+        await producer.send({
+          topic: topics.customs,
+          messages: due.map((c) => ({ key: c.epc ?? c.sscc ?? '', value: JSON.stringify(c) })),
+        });
       }
     });
     await Promise.all([...writers.values()].map((w) => w.close()));
@@ -117,7 +138,9 @@ describe('end to end on real Mosquitto, Kafka and PostgreSQL', () => {
     // Every arrival in a zone (gates are crossed, not occupied) the pipeline had time to decide.
     const arrivals = simulation.truth.filter(
       (t): t is Extract<typeof t, { kind: 'ZONE_ENTERED' }> =>
-        t.kind === 'ZONE_ENTERED' && site.zones.find((z) => z.id === t.zone)?.kind !== 'GATE' && t.atUs <= endUs - DECISION_MARGIN_US,
+        t.kind === 'ZONE_ENTERED' &&
+        site.zones.find((z) => z.id === t.zone)?.kind !== 'GATE' &&
+        t.atUs <= endUs - DECISION_MARGIN_US,
     );
     expect(arrivals.length).toBeGreaterThan(30);
     const missing = async () => {
@@ -135,10 +158,18 @@ describe('end to end on real Mosquitto, Kafka and PostgreSQL', () => {
     onTestFinished(() => consumer.disconnect());
     const letters: DeadLetter[] = [];
     await consumer.subscribe({ topic: topics.dlq, fromBeginning: true });
-    await consumer.run({ eachMessage: ({ message }) => Promise.resolve(void letters.push(DeadLetter.parse(JSON.parse(message.value!.toString()))))});
+    await consumer.run({
+      eachMessage: ({ message }) =>
+        Promise.resolve(void letters.push(DeadLetter.parse(JSON.parse(message.value!.toString())))),
+    });
     await expect.poll(() => letters.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ stage: 'adapter:serial', readerId: garbageReader, payload: GARBAGE, site: siteId });
+    expect(letters[0]).toMatchObject({
+      stage: 'adapter:serial',
+      readerId: garbageReader,
+      payload: GARBAGE,
+      site: siteId,
+    });
     expect(letters[0]!.reason.length).toBeGreaterThan(5);
 
     // The reads of that reader on both sides of the garbage line arrived.

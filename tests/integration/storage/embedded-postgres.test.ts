@@ -98,9 +98,15 @@ describe('embedded PostgreSQL (PGlite + TimescaleDB over the wire protocol)', ()
       zoneEvents: [zoneEvent('ARRIVED', T0_US, { toZone: 'DOCK-A' })],
       alerts: [alert(1)],
     };
-    expect(await writeBatch(pool, schema, batch)).toMatchObject({ inserted: 22, skipped: 0, positions: { moved: 1, stale: 0 } });
+    expect(await writeBatch(pool, schema, batch)).toMatchObject({
+      inserted: 22,
+      skipped: 0,
+      positions: { moved: 1, stale: 0 },
+    });
     expect(await writeBatch(pool, schema, batch)).toMatchObject({ inserted: 0, skipped: 22 });
-    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(schema)}.observations`);
+    const { rows } = await pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM ${quoteIdent(schema)}.observations`,
+    );
     expect(rows[0]!.n).toBe('20');
   });
 
@@ -108,7 +114,9 @@ describe('embedded PostgreSQL (PGlite + TimescaleDB over the wire protocol)', ()
     const pool = testPool(db.url, 1);
     const schema = testSchema(pool);
     await migrate(pool, { schema });
-    const big = Array.from({ length: 5_000 }, (_, i) => observation(i, { firstSeenUs: T0_US + i * 1_000, lastSeenUs: T0_US + i * 1_000 + 10 }));
+    const big = Array.from({ length: 5_000 }, (_, i) =>
+      observation(i, { firstSeenUs: T0_US + i * 1_000, lastSeenUs: T0_US + i * 1_000 + 10 }),
+    );
     expect(await writeBatch(pool, schema, { observations: big })).toMatchObject({ inserted: 5_000 });
   });
 
@@ -132,8 +140,13 @@ describe('embedded PostgreSQL (PGlite + TimescaleDB over the wire protocol)', ()
       }
     };
     await Promise.all(Array.from({ length: 60 }, (_, i) => transaction(i)));
-    const { rows } = await pool.query<{ n: number; s: number }>(`SELECT count(*)::int AS n, sum(a)::int AS s FROM ${quoteIdent(schema)}.t`);
-    expect(rows[0]).toEqual({ n: 30, s: Array.from({ length: 30 }, (_, i) => 2 * i).reduce((a, b) => a + b) });
+    const { rows } = await pool.query<{ n: number; s: number }>(
+      `SELECT count(*)::int AS n, sum(a)::int AS s FROM ${quoteIdent(schema)}.t`,
+    );
+    expect(rows[0]).toEqual({
+      n: 30,
+      s: Array.from({ length: 30 }, (_, i) => 2 * i).reduce((a, b) => a + b),
+    });
   });
 
   test('each connection keeps its own search_path although PGlite has one session', async () => {
@@ -142,7 +155,8 @@ describe('embedded PostgreSQL (PGlite + TimescaleDB over the wire protocol)', ()
     await fromSet.query('SET search_path TO beta');
     const viaPool = createPool(db.url, { schema: 'gamma', max: 1, logger: quietLogger() });
     onTestFinished(() => viaPool.end());
-    const show = async (c: pg.Client | pg.Pool) => (await c.query<{ search_path: string }>('SHOW search_path')).rows[0]!.search_path;
+    const show = async (c: pg.Client | pg.Pool) =>
+      (await c.query<{ search_path: string }>('SHOW search_path')).rows[0]!.search_path;
     for (let round = 0; round < 2; round++) {
       expect(await show(fromOptions)).toBe('alpha,public');
       expect(await show(fromSet)).toBe('beta');
@@ -174,7 +188,9 @@ describe('embedded PostgreSQL data directory', () => {
     const dataDir = join(dir, 'pglite');
     const first = await startEmbeddedPostgres({ dataDir, logger: quietLogger() });
     try {
-      await expect(startEmbeddedPostgres({ dataDir, logger: quietLogger() })).rejects.toMatchObject({ code: 'BT_DB_EMBEDDED_LOCKED' });
+      await expect(startEmbeddedPostgres({ dataDir, logger: quietLogger() })).rejects.toMatchObject({
+        code: 'BT_DB_EMBEDDED_LOCKED',
+      });
       const pool = createPool(first.url, { max: 1, logger: quietLogger() });
       await migrate(pool, { schema: 'bondtrack' });
       await writeBatch(pool, 'bondtrack', { alerts: [alert(1), alert(2)] });
@@ -199,7 +215,9 @@ describe('embedded PostgreSQL data directory', () => {
     const dir = await tempDir();
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const dataDir = join(dir, 'pglite');
-    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
     await writeFile(`${dataDir}.lock`, gone.stdout);
     expect(gone.status).toBe(0);
     const db = await startEmbeddedPostgres({ dataDir, logger: quietLogger() });

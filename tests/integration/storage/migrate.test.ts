@@ -3,7 +3,14 @@ import { createPool } from '../../../pipeline/sink/database.js';
 import { loadMigrations, migrate, migrateSchema, type Migration } from '../../../pipeline/sink/migrate.js';
 import { quoteIdent } from '../../../pipeline/sink/sql-identifier.js';
 import { testServices, uniqueName } from '../../helpers/services.js';
-import { EXPECTED_TABLES, EXPECTED_VIEWS, quietLogger, schemaObjects, testPool, testSchema } from './storage-fixtures.js';
+import {
+  EXPECTED_TABLES,
+  EXPECTED_VIEWS,
+  quietLogger,
+  schemaObjects,
+  testPool,
+  testSchema,
+} from './storage-fixtures.js';
 
 function sqlMigration(version: number, name: string, sql: string): Migration {
   return { version, name, sql, checksum: `${version}:${sql}` };
@@ -27,7 +34,9 @@ describe('migrate on plain PostgreSQL', () => {
     const recorded = await pool.query<{ version: number; name: string; checksum: string }>(
       `SELECT version, name, checksum FROM ${quoteIdent(schema)}.schema_migrations ORDER BY version`,
     );
-    expect(recorded.rows).toEqual(files.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })));
+    expect(recorded.rows).toEqual(
+      files.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })),
+    );
   });
 
   test('two processes migrating one schema at once apply each migration exactly once', async () => {
@@ -64,8 +73,12 @@ describe('migrate on plain PostgreSQL', () => {
 
   test('refuses a schema name that could break out of its quotes', async () => {
     const pool = testPool();
-    await expect(migrate(pool, { schema: 'x"; DROP TABLE y; --' })).rejects.toMatchObject({ code: 'BT_DB_SCHEMA_NAME' });
-    await expect(migrate(pool, { schema: 'a'.repeat(64) })).rejects.toMatchObject({ code: 'BT_DB_SCHEMA_NAME' });
+    await expect(migrate(pool, { schema: 'x"; DROP TABLE y; --' })).rejects.toMatchObject({
+      code: 'BT_DB_SCHEMA_NAME',
+    });
+    await expect(migrate(pool, { schema: 'a'.repeat(64) })).rejects.toMatchObject({
+      code: 'BT_DB_SCHEMA_NAME',
+    });
   });
 
   test('a failing migration is rolled back, not recorded, and applied once fixed', async () => {
@@ -73,13 +86,17 @@ describe('migrate on plain PostgreSQL', () => {
     const schema = testSchema(pool);
     const one = sqlMigration(1, 'one', 'CREATE TABLE one (a int)');
     const broken = sqlMigration(2, 'two', 'CREATE TABLE two (a int); SELECT 1 / 0');
-    const error = await migrate(pool, { schema, migrations: [one, broken], logger: quietLogger() }).catch((e: unknown) => e);
+    const error = await migrate(pool, { schema, migrations: [one, broken], logger: quietLogger() }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'BT_DB_MIGRATION_FAILED', retriable: false, sqlState: '22012' });
     expect(String((error as Error).message)).toContain('migration 2 (two)');
     expect((await schemaObjects(pool, schema)).tables).toEqual(['one', 'schema_migrations']);
 
     const fixed = sqlMigration(2, 'two', 'CREATE TABLE two (a int)');
-    expect(await migrate(pool, { schema, migrations: [one, fixed] })).toMatchObject([{ version: 2, name: 'two' }]);
+    expect(await migrate(pool, { schema, migrations: [one, fixed] })).toMatchObject([
+      { version: 2, name: 'two' },
+    ]);
     expect((await schemaObjects(pool, schema)).tables).toEqual(['one', 'schema_migrations', 'two']);
   });
 
@@ -88,6 +105,8 @@ describe('migrate on plain PostgreSQL', () => {
     const schema = testSchema(pool);
     await migrate(pool, { schema, migrations: [sqlMigration(1, 'one', 'CREATE TABLE one (a int)')] });
     const edited = sqlMigration(1, 'one', 'CREATE TABLE one (a bigint)');
-    await expect(migrate(pool, { schema, migrations: [edited] })).rejects.toMatchObject({ code: 'BT_DB_MIGRATION_MODIFIED' });
+    await expect(migrate(pool, { schema, migrations: [edited] })).rejects.toMatchObject({
+      code: 'BT_DB_MIGRATION_MODIFIED',
+    });
   });
 });

@@ -4,7 +4,14 @@ import { createPool } from '../../../pipeline/sink/database.js';
 import { quoteIdent } from '../../../pipeline/sink/sql-identifier.js';
 import { deterministicId } from '../../../runtime/ids.js';
 import { createLogger, type Logger } from '../../../runtime/logger.js';
-import type { Alert, CustomsStatus, DeadLetter, Observation, ReaderStatus, ZoneEvent } from '../../../schemas/index.js';
+import type {
+  Alert,
+  CustomsStatus,
+  DeadLetter,
+  Observation,
+  ReaderStatus,
+  ZoneEvent,
+} from '../../../schemas/index.js';
 import { testServices, uniqueName } from '../../helpers/services.js';
 
 /** 2025-06-01T08:00:00.123456Z in µs: sub-millisecond digits, so a lossy conversion would show. */
@@ -53,10 +60,21 @@ export function observation(n: number, overrides: Partial<Observation> = {}): Ob
   };
 }
 
-export function zoneEvent(kind: ZoneEvent['kind'], atUs: number, overrides: Partial<ZoneEvent> = {}): ZoneEvent {
+export function zoneEvent(
+  kind: ZoneEvent['kind'],
+  atUs: number,
+  overrides: Partial<ZoneEvent> = {},
+): ZoneEvent {
   return {
     v: 1,
-    id: deterministicId('event', kind, atUs, overrides.epc ?? EPC, overrides.toZone ?? '', overrides.fromZone ?? ''),
+    id: deterministicId(
+      'event',
+      kind,
+      atUs,
+      overrides.epc ?? EPC,
+      overrides.toZone ?? '',
+      overrides.fromZone ?? '',
+    ),
     site: SITE,
     epc: EPC,
     kind,
@@ -82,11 +100,26 @@ export function alert(n: number, overrides: Partial<Alert> = {}): Alert {
   };
 }
 
-export function readerStatus(state: ReaderStatus['state'], atUs: number | undefined, readerId = 'dock-1'): ReaderStatus {
-  return { v: 1, site: SITE, readerId, state, ...(atUs === undefined ? {} : { atUs }), detail: `${state} at ${atUs ?? 'will'}` };
+export function readerStatus(
+  state: ReaderStatus['state'],
+  atUs: number | undefined,
+  readerId = 'dock-1',
+): ReaderStatus {
+  return {
+    v: 1,
+    site: SITE,
+    readerId,
+    state,
+    ...(atUs === undefined ? {} : { atUs }),
+    detail: `${state} at ${atUs ?? 'will'}`,
+  };
 }
 
-export function customs(status: CustomsStatus['status'], atUs: number, key: { epc?: string; sscc?: string } = { epc: EPC }): CustomsStatus {
+export function customs(
+  status: CustomsStatus['status'],
+  atUs: number,
+  key: { epc?: string; sscc?: string } = { epc: EPC },
+): CustomsStatus {
   return { v: 1, site: SITE, ...key, declarationId: 'D-2025-0001', status, atUs };
 }
 
@@ -120,7 +153,10 @@ export const EXPECTED_VIEWS = ['customs_current', 'readers_current'];
 export const HYPERTABLES = ['alerts', 'observations', 'reader_status', 'zone_events'];
 
 /** Tables and views of a schema, by kind, sorted. */
-export async function schemaObjects(db: pg.Pool, schema: string): Promise<{ tables: string[]; views: string[] }> {
+export async function schemaObjects(
+  db: pg.Pool,
+  schema: string,
+): Promise<{ tables: string[]; views: string[] }> {
   const { rows } = await db.query<{ table_name: string; table_type: string }>(
     `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
     [schema],

@@ -18,17 +18,39 @@ function setup() {
 describe('DedupOperator', () => {
   it('folds repeated reads of one tag at one antenna into one observation per window', () => {
     const { op } = setup();
-    expect(op.ingest(batch('R1', [read(EPC1, 1, T0 + 100, -60), read(EPC1, 1, T0 + 500_000, -50), read(EPC1, 1, T0 + 900_000, -55)]), { partition: 0, offset: 0 })).toEqual([]);
+    expect(
+      op.ingest(
+        batch('R1', [
+          read(EPC1, 1, T0 + 100, -60),
+          read(EPC1, 1, T0 + 500_000, -50),
+          read(EPC1, 1, T0 + 900_000, -55),
+        ]),
+        { partition: 0, offset: 0 },
+      ),
+    ).toEqual([]);
     // A read 3 s later moves the watermark (newest - 2 s lateness) past the first window's end.
     const out = op.ingest(batch('R1', [read(EPC1, 1, T0 + 3_000_000)]), { partition: 0, offset: 1 });
     expect(out).toHaveLength(1);
     const obs = Observation.parse(out[0]);
-    expect(obs).toMatchObject({ epc: EPC1, readerId: 'R1', antenna: 1, zone: 'A', count: 3, firstSeenUs: T0 + 100, lastSeenUs: T0 + 900_000, maxRssiDbm: -50, meanRssiDbm: -55 });
+    expect(obs).toMatchObject({
+      epc: EPC1,
+      readerId: 'R1',
+      antenna: 1,
+      zone: 'A',
+      count: 3,
+      firstSeenUs: T0 + 100,
+      lastSeenUs: T0 + 900_000,
+      maxRssiDbm: -50,
+      meanRssiDbm: -55,
+    });
   });
 
   it('keeps antennas and tags apart and emits in event-time order', () => {
     const { op } = setup();
-    op.ingest(batch('R1', [read(EPC2, 2, T0 + 700_000), read(EPC1, 1, T0 + 200_000), read(EPC1, 2, T0 + 300_000)]), { partition: 0, offset: 0 });
+    op.ingest(
+      batch('R1', [read(EPC2, 2, T0 + 700_000), read(EPC1, 1, T0 + 200_000), read(EPC1, 2, T0 + 300_000)]),
+      { partition: 0, offset: 0 },
+    );
     const out = op.ingest(batch('R1', [read(EPC1, 1, T0 + 5_000_000)]), { partition: 0, offset: 1 });
     expect(out.map((o) => [o.epc, o.antenna, o.zone])).toEqual([
       [EPC1, 1, 'A'],
@@ -41,7 +63,9 @@ describe('DedupOperator', () => {
     const run = () => {
       const { op } = setup();
       op.ingest(batch('R1', [read(EPC1, 1, T0 + 1), read(EPC2, 1, T0 + 2)]), { partition: 0, offset: 0 });
-      return op.ingest(batch('R1', [read(EPC1, 1, T0 + 9_000_000)]), { partition: 0, offset: 1 }).map((o) => o.id);
+      return op
+        .ingest(batch('R1', [read(EPC1, 1, T0 + 9_000_000)]), { partition: 0, offset: 1 })
+        .map((o) => o.id);
     };
     const first = run();
     expect(first).toHaveLength(2);

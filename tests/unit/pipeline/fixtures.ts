@@ -37,5 +37,14 @@ export function read(epc: string, antenna: number, atUs: number, rssiDbm = -55):
 let seq = 0;
 export function batch(readerId: string, reads: TagRead[]): ReadBatch {
   seq++;
-  return { v: 1, site: 'T1', readerId, source: 'serial', batchId: `${readerId}:boot:${seq}`, seq, sentAtUs: T0, reads };
+  return {
+    v: 1,
+    site: 'T1',
+    readerId,
+    source: 'serial',
+    batchId: `${readerId}:boot:${seq}`,
+    seq,
+    sentAtUs: T0,
+    reads,
+  };
 }

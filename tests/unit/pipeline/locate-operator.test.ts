@@ -5,7 +5,14 @@ import { MemoryStateStore } from '../../../runtime/state-store.js';
 import { ZoneEvent, type Observation } from '../../../schemas/index.js';
 import { EPC1, T0, smallSite } from './fixtures.js';
 
-function obs(readerId: string, antenna: number, zone: string, atUs: number, meanRssiDbm: number, count = 3): Observation {
+function obs(
+  readerId: string,
+  antenna: number,
+  zone: string,
+  atUs: number,
+  meanRssiDbm: number,
+  count = 3,
+): Observation {
   return {
     v: 1,
     id: deterministicId('obs', readerId, antenna, EPC1, atUs),
@@ -25,13 +32,18 @@ function obs(readerId: string, antenna: number, zone: string, atUs: number, mean
 const S = 1_000_000;
 
 describe('LocateOperator', () => {
-  it('announces the first zone as ARRIVED and a change as MOVED, with evidence', () => {
+  it('announces the first zone as ARRIVED once a second window confirms it, and a change as MOVED', () => {
     const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
-    const first = op.ingest(obs('R1', 1, 'A', T0, -55));
+    expect(op.ingest(obs('R1', 1, 'A', T0, -55))).toEqual([]);
+    const first = op.ingest(obs('R1', 1, 'A', T0 + S, -55));
     expect(first).toHaveLength(1);
     expect(ZoneEvent.parse(first[0])).toMatchObject({ kind: 'ARRIVED', toZone: 'A', atUs: T0 });
-    expect(op.ingest(obs('R1', 1, 'A', T0 + S, -55))).toEqual([]);
-    const events = [...op.ingest(obs('R1', 2, 'B', T0 + 5 * S, -55)), ...op.ingest(obs('R1', 2, 'B', T0 + 6 * S, -55))];
+    expect(first[0]!.evidence).toHaveLength(2);
+    expect(op.ingest(obs('R1', 1, 'A', T0 + 2 * S, -55))).toEqual([]);
+    const events = [
+      ...op.ingest(obs('R1', 2, 'B', T0 + 5 * S, -55)),
+      ...op.ingest(obs('R1', 2, 'B', T0 + 6 * S, -55)),
+    ];
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ kind: 'MOVED', fromZone: 'A', toZone: 'B', atUs: T0 + 5 * S });
     expect(events[0]!.evidence.length).toBeGreaterThan(0);
@@ -47,9 +59,20 @@ describe('LocateOperator', () => {
     expect(events.map((e) => [e.kind, e.toZone])).toEqual([['ARRIVED', 'A']]);
   });
 
+  it('does not place a pallet on one cross-read window', () => {
+    const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    expect(op.ingest(obs('R1', 2, 'B', T0, -65, 1))).toEqual([]);
+    const events = [
+      ...op.ingest(obs('R1', 1, 'A', T0 + S, -55)),
+      ...op.ingest(obs('R1', 1, 'A', T0 + 2 * S, -55)),
+    ];
+    expect(events.map((e) => [e.kind, e.toZone])).toEqual([['ARRIVED', 'A']]);
+  });
+
   it('tells the direction of a gate crossing from which side saw the pallet first, and departs it', () => {
     const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
     op.ingest(obs('R1', 2, 'B', T0, -55));
+    op.ingest(obs('R1', 2, 'B', T0 + S, -55));
     // Observations may arrive out of order: the outer side's arrives first, but the inner side saw it first.
     expect(op.ingest(obs('R2', 2, 'EXIT', T0 + 11 * S, -50))).toEqual([]);
     const events = op.ingest(obs('R2', 1, 'EXIT', T0 + 10 * S, -50));
@@ -59,10 +82,33 @@ describe('LocateOperator', () => {
     ]);
   });
 
+  it('emits one crossing per passage, however many windows the portal saw it in', () => {
+    const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    const events: ZoneEvent[] = [];
+    for (let i = 0; i < 5; i++) {
+      events.push(...op.ingest(obs('R2', 1, 'EXIT', T0 + i * S, -50)));
+      if (i >= 2) events.push(...op.ingest(obs('R2', 2, 'EXIT', T0 + i * S, -50)));
+    }
+    expect(events.filter((e) => e.kind === 'CROSSED_GATE').map((e) => e.direction)).toEqual(['OUT']);
+    // A passage 10 s after the last sighting is a new one.
+    events.push(
+      ...op.ingest(obs('R2', 2, 'EXIT', T0 + 20 * S, -50)),
+      ...op.ingest(obs('R2', 1, 'EXIT', T0 + 21 * S, -50)),
+    );
+    expect(events.filter((e) => e.kind === 'CROSSED_GATE').map((e) => e.direction)).toEqual(['OUT', 'IN']);
+  });
+
   it('gives identical events for identical input', () => {
     const run = () => {
       const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
-      return [op.ingest(obs('R1', 1, 'A', T0, -55)), op.ingest(obs('R1', 2, 'B', T0 + 4 * S, -50))].flat().map((e) => e.id);
+      return [
+        op.ingest(obs('R1', 1, 'A', T0, -55)),
+        op.ingest(obs('R1', 1, 'A', T0 + S, -55)),
+        op.ingest(obs('R1', 2, 'B', T0 + 4 * S, -50)),
+        op.ingest(obs('R1', 2, 'B', T0 + 5 * S, -50)),
+      ]
+        .flat()
+        .map((e) => e.id);
     };
     expect(run()).toEqual(run());
     expect(new Set(run()).size).toBe(2);
