@@ -27,7 +27,7 @@ describe('bondtrack db migrate', () => {
   test('migrates a schema on PostgreSQL, and says so when it is already up to date', async () => {
     const pool = testPool();
     const schema = testSchema(pool);
-    const args = ['migrate', '--database', testServices().databaseUrl, '--schema', schema];
+    const args = ['migrate', '--database-url', testServices().databaseUrl, '--schema', schema];
 
     const first = await bondtrackDb(args);
     expect(first).toMatchObject({ code: 0, stderr: '' });
@@ -52,7 +52,7 @@ describe('bondtrack db migrate', () => {
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const db = await startEmbeddedPostgres({ dataDir: join(dir, 'pglite'), logger: quietLogger() });
     onTestFinished(() => db.close());
-    const result = await bondtrackDb(['migrate', '--database', db.url, '--schema', 'bondtrack']);
+    const result = await bondtrackDb(['migrate', '--database-url', db.url, '--schema', 'bondtrack']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/1 migration\(s\) applied, TimescaleDB hypertables/);
     const pool = testPool(db.url, 1);
@@ -65,14 +65,14 @@ describe('bondtrack db migrate', () => {
   test('--help documents --database and --schema', async () => {
     const help = await bondtrackDb(['migrate', '--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('--database <url>');
+    expect(help.stdout).toContain('--database-url <url>');
     expect(help.stdout).toContain('--schema <name>');
   });
 
   test('an unreachable database exits 2 with a stable error code', async () => {
     const result = await bondtrackDb([
       'migrate',
-      '--database',
+      '--database-url',
       'postgres://postgres@127.0.0.1:1/test',
       '--schema',
       'bt_unreachable',
