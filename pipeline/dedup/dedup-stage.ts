@@ -1,9 +1,9 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { Clock } from '../../runtime/clock.js';
-import { describeError } from '../../runtime/errors.js';
 import { MemoryStateStore } from '../../runtime/state-store.js';
-import { ReadBatch, toSchemaError, type KafkaTopics, type Observation } from '../../schemas/index.js';
+import { ReadBatch, type KafkaTopics, type Observation } from '../../schemas/index.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
+import { decodeRecord } from '../runtime/decode-record.js';
 import type { OutputRecord, Stage } from '../runtime/stage.js';
 import type { SiteIndex } from '../site/site-index.js';
 import { DedupOperator, type DedupOptions, type ReaderWindows } from './dedup-operator.js';
@@ -31,19 +31,12 @@ export class DedupStage implements Stage {
   handleBatch(_topic: string, partition: number, messages: KafkaMessage[]): OutputRecord[] {
     const out: OutputRecord[] = [];
     for (const message of messages) {
-      let value: unknown;
-      try {
-        value = JSON.parse(message.value?.toString('utf8') ?? '');
-      } catch (err) {
-        out.push(this.reject(message, 'BT_DEDUP_NOT_JSON', `not JSON: ${describeError(err)}`));
+      const batch = decodeRecord(ReadBatch, 'ReadBatch', message.value);
+      if (!batch.ok) {
+        out.push(this.reject(message, batch.code, batch.reason));
         continue;
       }
-      const parsed = ReadBatch.safeParse(value);
-      if (!parsed.success) {
-        out.push(this.reject(message, 'BT_SCHEMA_INVALID', toSchemaError('ReadBatch', parsed.error).message));
-        continue;
-      }
-      for (const obs of this.operator.ingest(parsed.data, { partition, offset: Number(message.offset) })) {
+      for (const obs of this.operator.ingest(batch.value, { partition, offset: Number(message.offset) })) {
         out.push(this.toRecord(obs));
       }
     }

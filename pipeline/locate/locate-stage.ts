@@ -4,16 +4,11 @@ import type { Clock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { MemoryStateStore } from '../../runtime/state-store.js';
-import {
-  CustomsStatus,
-  Observation,
-  toSchemaError,
-  type KafkaTopics,
-  type ZoneEvent,
-} from '../../schemas/index.js';
+import { CustomsStatus, Observation, type KafkaTopics, type ZoneEvent } from '../../schemas/index.js';
 import { CustomsTable } from '../rules/customs-table.js';
 import { ZoneRules } from '../rules/zone-rules.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
+import { decodeRecord } from '../runtime/decode-record.js';
 import type { OutputRecord, Stage } from '../runtime/stage.js';
 import type { SiteIndex } from '../site/site-index.js';
 import { LocateOperator, type LocateOptions, type PalletState } from './locate-operator.js';
@@ -75,21 +70,12 @@ export class LocateStage implements Stage {
   handleBatch(_topic: string, _partition: number, messages: KafkaMessage[]): OutputRecord[] {
     const out: OutputRecord[] = [];
     for (const message of messages) {
-      let value: unknown;
-      try {
-        value = JSON.parse(message.value?.toString('utf8') ?? '');
-      } catch (err) {
-        out.push(this.reject(message, 'BT_LOCATE_NOT_JSON', `not JSON: ${describeError(err)}`));
+      const observation = decodeRecord(Observation, 'Observation', message.value);
+      if (!observation.ok) {
+        out.push(this.reject(message, observation.code, observation.reason));
         continue;
       }
-      const parsed = Observation.safeParse(value);
-      if (!parsed.success) {
-        out.push(
-          this.reject(message, 'BT_SCHEMA_INVALID', toSchemaError('Observation', parsed.error).message),
-        );
-        continue;
-      }
-      for (const event of this.operator.ingest(parsed.data)) this.emit(event, out);
+      for (const event of this.operator.ingest(observation.value)) this.emit(event, out);
     }
     return out;
   }

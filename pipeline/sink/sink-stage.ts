@@ -11,11 +11,11 @@ import {
   Observation,
   ReaderStatus,
   ZoneEvent,
-  toSchemaError,
   type KafkaTopics,
   type Manifest,
 } from '../../schemas/index.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
+import { decodeRecord } from '../runtime/decode-record.js';
 import type { OutputRecord, Stage } from '../runtime/stage.js';
 import { createPool } from './database.js';
 import { DatabaseError } from './db-errors.js';
@@ -85,17 +85,16 @@ export class SinkStage implements Stage {
     else if (topic === t.dlq) {
       // A dead letter that is itself malformed is stored as one, rather than bounced back to the DLQ.
       batch.deadLetters = messages.map((m) => {
-        const parsed = DeadLetter.safeParse(safeJson(m.value));
-        if (parsed.success) return parsed.data;
-        return JSON.parse(
-          deadLetterRecord(t.dlq, {
-            stage: 'sink',
-            code: 'BT_SCHEMA_INVALID',
-            reason: 'unreadable dead letter',
-            payload: m.value,
-            atUs: this.clock.nowUs(),
-          }).value,
-        ) as DeadLetter;
+        const letter = decodeRecord(DeadLetter, 'DeadLetter', m.value);
+        if (letter.ok) return letter.value;
+        const record = deadLetterRecord(t.dlq, {
+          stage: 'sink',
+          code: letter.code,
+          reason: letter.reason,
+          payload: m.value,
+          atUs: this.clock.nowUs(),
+        });
+        return JSON.parse(record.value) as DeadLetter;
       });
     }
     let result;
@@ -145,30 +144,22 @@ export class SinkStage implements Stage {
   ): Array<z.output<S>> {
     const out: Array<z.output<S>> = [];
     for (const m of messages) {
-      const parsed = schema.safeParse(safeJson(m.value));
-      if (parsed.success) out.push(parsed.data);
-      else {
-        const reason = parsed.error ? toSchemaError(name, parsed.error).message : `not JSON`;
-        this.log.warn({ reason }, 'record refused by the sink');
-        rejected.push(
-          deadLetterRecord(this.topics.dlq, {
-            stage: 'sink',
-            code: 'BT_SCHEMA_INVALID',
-            reason,
-            payload: m.value,
-            atUs: this.clock.nowUs(),
-          }),
-        );
+      const decoded = decodeRecord(schema, name, m.value);
+      if (decoded.ok) {
+        out.push(decoded.value);
+        continue;
       }
+      this.log.warn({ code: decoded.code, reason: decoded.reason }, 'record refused by the sink');
+      rejected.push(
+        deadLetterRecord(this.topics.dlq, {
+          stage: 'sink',
+          code: decoded.code,
+          reason: decoded.reason,
+          payload: m.value,
+          atUs: this.clock.nowUs(),
+        }),
+      );
     }
     return out;
-  }
-}
-
-function safeJson(value: Buffer | null): unknown {
-  try {
-    return JSON.parse(value?.toString('utf8') ?? '');
-  } catch (err) {
-    return { notJson: describeError(err) };
   }
 }
