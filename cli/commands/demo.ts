@@ -199,7 +199,7 @@ export function demoCommand(): Command {
           if (interactive) process.stdout.write(`\x1b[H\x1b[2J${text}\n`);
           else process.stdout.write(`${text}\n\n`);
         },
-        interactive ? 1_000 : 10_000,
+        interactive ? 1_000 : 5_000,
       );
       cleanups.push(() => Promise.resolve(clearInterval(timer)));
 
