@@ -1,9 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { BondtrackError, describeError } from '../runtime/errors.js';
+import { accuracyCommand } from './commands/accuracy.js';
 import { adapterCommand } from './commands/adapter.js';
+import { customsCommand } from './commands/customs.js';
+import { dashboardsCommand } from './commands/dashboards.js';
 import { dbCommand } from './commands/db.js';
 import { demoCommand } from './commands/demo.js';
+import { epcCommand } from './commands/epc.js';
+import { epcisCommand } from './commands/epcis.js';
+import { parseCommand } from './commands/parse.js';
 import { pipelineCommand } from './commands/pipeline.js';
+import { replayCommand } from './commands/replay.js';
 import { servicesCommand } from './commands/services.js';
 import { simulateCommand } from './commands/simulate.js';
 
@@ -25,6 +32,13 @@ program.addCommand(adapterCommand());
 program.addCommand(pipelineCommand());
 program.addCommand(demoCommand());
 program.addCommand(dbCommand());
+program.addCommand(parseCommand());
+program.addCommand(customsCommand());
+program.addCommand(replayCommand());
+program.addCommand(accuracyCommand());
+program.addCommand(dashboardsCommand());
+program.addCommand(epcisCommand());
+program.addCommand(epcCommand());
 
 try {
   await program.parseAsync(process.argv);
