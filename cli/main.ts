@@ -17,10 +17,10 @@ import { simulateCommand } from './commands/simulate.js';
 /** A thin dispatcher: one file per subcommand under cli/commands/. */
 const program = new Command('bondtrack')
   .description(
-    'RFID pallet tracking for customs-bonded zones.\n\n' +
-      'Connection settings come from flags, then the environment (MQTT_URL, KAFKA_BROKERS,\n' +
-      'DATABASE_URL, DATABASE_SCHEMA, BONDTRACK_TOPIC_PREFIX, BONDTRACK_SITE), then a config file\n' +
-      '(--config or BONDTRACK_CONFIG, YAML or JSON), then defaults.',
+    'RFID pallet tracking for customs-bonded zones. Connection settings come from flags, then the ' +
+      'environment (MQTT_URL, KAFKA_BROKERS, DATABASE_URL, DATABASE_SCHEMA, BONDTRACK_TOPIC_PREFIX, ' +
+      'BONDTRACK_SITE), then a config file (--config or BONDTRACK_CONFIG, YAML or JSON), then defaults. ' +
+      'Logs are JSON on stderr; LOG_LEVEL sets their level.',
   )
   .version('0.1.0')
   .showHelpAfterError()

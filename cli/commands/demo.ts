@@ -39,6 +39,7 @@ interface DemoFlags extends ConnectionFlags {
 
 export function demoCommand(): Command {
   const command = new Command('demo')
+    .summary('run the demo bonded zone end to end on embedded defaults (what `npm start` runs)')
     .description(
       'Run the demo bonded zone end to end: simulated readers on serial pseudo-terminals → serial adapter → ' +
         'MQTT → bridge → Kafka → dedup → locate + rules → sink → database, with a live summary. Without ' +

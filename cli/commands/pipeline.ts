@@ -17,6 +17,7 @@ interface PipelineFlags extends ConnectionFlags {
 
 export function pipelineCommand(): Command {
   const command = new Command('pipeline')
+    .summary('run pipeline stages: bridge, dedup, locate, sink')
     .description(
       'Run pipeline stages: bridge (MQTT → Kafka), dedup (reads → observations), locate (observations → ' +
         'zone events and alerts) and sink (→ PostgreSQL/TimescaleDB). Start the same stage in several ' +
