@@ -13,5 +13,11 @@ export const ReaderStatus = z.object({
   /** Absent in a last-will message, which is fixed when the connection opens. */
   atUs: EpochMicros.optional(),
   detail: z.string().max(500).optional(),
+  /**
+   * Reads per second per antenna port (keys are port numbers) over the adapter's last health
+   * interval. Every port the reader has used appears, so a silent antenna shows 0. Set only by
+   * adapters with a health interval (issue 4); absent otherwise.
+   */
+  antennaReadsPerSec: z.record(z.string().regex(/^\d+$/), z.number().min(0)).optional(),
 });
 export type ReaderStatus = z.infer<typeof ReaderStatus>;

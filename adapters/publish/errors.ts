@@ -12,6 +12,8 @@ export const PublishErrorCode = {
   FAILED: 'BT_PUBLISH_FAILED',
   /** close() gave up waiting for PUBACKs; the messages still in memory are lost. */
   CLOSE_TIMEOUT: 'BT_PUBLISH_CLOSE_TIMEOUT',
+  /** The on-disk queue was full under queueFullPolicy drop-oldest; the oldest messages were discarded. */
+  QUEUE_FULL_DROPPED: 'BT_PUBLISH_QUEUE_FULL_DROPPED',
 } as const;
 export type PublishErrorCode = (typeof PublishErrorCode)[keyof typeof PublishErrorCode];
 

@@ -40,6 +40,25 @@ export const PublisherOptions = z.object({
   keepaliveSec: z.int().min(1).max(65_535).default(30),
   /** Retries of a publish the broker refused, before it is logged and counted as failed. */
   maxPublishAttempts: z.int().min(1).max(100).default(3),
+  /**
+   * Every this many ms, republish each reader's status with its per-antenna read rates
+   * (`antennaReadsPerSec`), so a silent antenna can be seen downstream. 0 (default): off.
+   */
+  healthIntervalMs: z.int().min(0).max(3_600_000).default(0),
+  /**
+   * Directory of the on-disk queue (disk-queue.ts). Unset: messages wait in memory only and are
+   * lost if the process dies. Set: every message is persisted before it is sent, replayed in order
+   * after an outage or a restart. One directory per adapter process.
+   */
+  queueDir: z.string().min(1).optional(),
+  /** Most bytes of unacknowledged messages the on-disk queue holds (default 256 MiB). */
+  queueMaxBytes: z.int().min(4096).max(Number.MAX_SAFE_INTEGER).default(268_435_456),
+  /** What a full on-disk queue does: `block` stops reading (backpressure), `drop-oldest` discards, counted. */
+  queueFullPolicy: z.enum(['block', 'drop-oldest']).default('block'),
+  /** Size at which the queue starts a new segment file (default 4 MiB). */
+  queueSegmentBytes: z.int().min(1024).max(1_073_741_824).default(4_194_304),
+  /** fsync every append: survives power loss, costs one fsync per batch (default off). */
+  queueFsync: z.boolean().default(false),
 });
 export type PublisherOptions = z.infer<typeof PublisherOptions>;
 export type PublisherOptionsInput = z.input<typeof PublisherOptions>;

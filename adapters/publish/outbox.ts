@@ -12,6 +12,10 @@ export interface OutgoingMessage {
   /** batchId, or the dead-letter code: for logs. */
   label: string;
   attempts: number;
+  /** Position in the on-disk queue, when there is one. */
+  diskSeq?: number;
+  /** Set by the outbox on first enqueue: a retried message goes back to its place in this order. */
+  order?: number;
 }
 
 export interface OutboxSettings {
@@ -46,6 +50,7 @@ export class Outbox {
   private drainWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
   private stopped = false;
+  private nextOrder = 0;
 
   constructor(
     private readonly client: MqttClient,
@@ -71,6 +76,7 @@ export class Outbox {
   }
 
   enqueue(message: OutgoingMessage): void {
+    message.order ??= this.nextOrder++;
     this.queue.push(message);
     this.pump();
   }
@@ -114,7 +120,14 @@ export class Outbox {
   }
 
   private pump(): void {
-    while (!this.stopped && this.inFlight.size < this.settings.maxInFlight && this.queue.length > 0) {
+    // While a failed message waits to be retried nothing overtakes it: batches of a reader reach
+    // the broker in order even across a dropped connection (MQTT.js fails the in-flight ones then).
+    while (
+      !this.stopped &&
+      this.retrying.size === 0 &&
+      this.inFlight.size < this.settings.maxInFlight &&
+      this.queue.length > 0
+    ) {
       this.send(this.queue.shift()!);
     }
     this.release(false);
@@ -131,6 +144,8 @@ export class Outbox {
   private onDone(message: OutgoingMessage, err: Error | null | undefined): void {
     if (!this.inFlight.delete(message)) return;
     // MQTT.js passes null, not undefined, on success.
+    // A publish lost with the connection is not the broker refusing it: it does not use up an attempt.
+    if (err && !this.client.connected) message.attempts = Math.max(0, message.attempts - 1);
     if (!err) {
       this.listener.acked(message);
     } else if (!this.stopped && message.attempts < this.settings.maxPublishAttempts) {
@@ -140,16 +155,24 @@ export class Outbox {
         () => {
           this.retryTimers.delete(timer);
           this.retrying.delete(message);
-          this.queue.unshift(message);
+          this.requeueInOrder(message);
           this.pump();
         },
-        250 * 2 ** (message.attempts - 1),
+        250 * 2 ** Math.max(0, message.attempts - 1),
       );
       this.retryTimers.add(timer);
     } else {
       this.listener.failed(message, err, false);
     }
     this.pump();
+  }
+
+  /** Back into the queue before every message that was enqueued after it. */
+  private requeueInOrder(message: OutgoingMessage): void {
+    const order = message.order ?? 0;
+    const at = this.queue.findIndex((queued) => (queued.order ?? 0) > order);
+    if (at < 0) this.queue.push(message);
+    else this.queue.splice(at, 0, message);
   }
 
   private release(all: boolean): void {

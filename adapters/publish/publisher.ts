@@ -10,7 +10,9 @@ import {
   type ReaderState,
   type TagRead,
 } from '../../schemas/index.js';
+import { AntennaRates } from './antenna-rates.js';
 import { createBootId } from './boot-id.js';
+import { DiskQueue } from './disk-queue.js';
 import { buildDeadLetter } from './dead-letter.js';
 import { PublishError, PublishErrorCode } from './errors.js';
 import { connectMqtt, endMqtt } from './mqtt-connection.js';
@@ -50,6 +52,10 @@ class MqttPublisher implements Publisher {
   private readonly batchers = new Map<string, ReaderBatcher>();
   private readonly presences = new Map<string, ReaderPresence>();
   private closing: Promise<PublisherCloseResult> | undefined;
+  private readonly disk: DiskQueue | undefined;
+  private readonly headTimer: NodeJS.Timeout | undefined;
+  private readonly rates = new AntennaRates();
+  private readonly healthTimer: NodeJS.Timeout | undefined;
   private readonly counters = {
     readsIn: 0,
     batchesFormed: 0,
@@ -84,10 +90,29 @@ class MqttPublisher implements Publisher {
       acked: (message) => this.onAcked(message),
       failed: (message, err, retrying) => this.onFailed(message, err, retrying),
     });
+    if (options.healthIntervalMs > 0) {
+      this.healthTimer = setInterval(() => this.publishHealth(), options.healthIntervalMs);
+      this.healthTimer.unref();
+    }
+    if (options.queueDir !== undefined) {
+      this.disk = new DiskQueue({
+        dir: options.queueDir,
+        maxBytes: options.queueMaxBytes,
+        segmentBytes: options.queueSegmentBytes,
+        policy: options.queueFullPolicy,
+        fsync: options.queueFsync,
+      });
+      if (this.disk.size > 0) {
+        this.logger.info({ messages: this.disk.size, dir: options.queueDir }, 'replaying the on-disk queue');
+      }
+      this.headTimer = setInterval(() => this.disk?.saveHead(), 1_000);
+      this.headTimer.unref();
+      this.pumpDisk();
+    }
   }
 
   get writable(): boolean {
-    return this.outbox.writable;
+    return this.disk === undefined ? this.outbox.writable : this.disk.writable;
   }
 
   get closed(): boolean {
@@ -98,8 +123,9 @@ class MqttPublisher implements Publisher {
     this.assertOpen(readerId);
     const batcher = this.batcherFor(readerId);
     this.counters.readsIn++;
+    if (this.healthTimer !== undefined) this.rates.add(readerId, read);
     batcher.add(read);
-    return this.outbox.writable;
+    return this.writable;
   }
 
   deadLetter(input: DeadLetterInput): boolean {
@@ -108,7 +134,7 @@ class MqttPublisher implements Publisher {
     const letter = buildDeadLetter(input, { stage: this.stage, site: this.site, atUs: this.clock.nowUs() });
     this.counters.deadLetters++;
     this.logger.warn({ readerId: input.readerId, code: letter.code, reason: letter.reason }, 'dead letter');
-    this.outbox.enqueue({
+    this.enqueue({
       kind: 'dead-letter',
       readerId: input.readerId,
       topic: mqttTopics.deadLetters(this.site, input.readerId),
@@ -117,7 +143,7 @@ class MqttPublisher implements Publisher {
       label: input.code,
       attempts: 0,
     });
-    return this.outbox.writable;
+    return this.writable;
   }
 
   setReaderStatus(readerId: string, state: ReaderState, detail?: string): void {
@@ -144,7 +170,7 @@ class MqttPublisher implements Publisher {
   }
 
   whenWritable(): Promise<void> {
-    return this.outbox.whenWritable();
+    return this.disk === undefined ? this.outbox.whenWritable() : this.disk.whenWritable();
   }
 
   flush(): void {
@@ -160,6 +186,18 @@ class MqttPublisher implements Publisher {
       inFlight: this.outbox.inFlightCount,
       statusPublished,
       connected: this.client.connected,
+      ...(this.disk === undefined
+        ? {}
+        : {
+            diskQueue: {
+              messages: this.disk.size,
+              bytes: this.disk.sizeBytes,
+              recovered: this.disk.counters.recovered,
+              dropped: this.disk.counters.dropped,
+              droppedReads: this.disk.counters.droppedReads,
+              full: !this.disk.writable,
+            },
+          }),
     };
   }
 
@@ -168,18 +206,32 @@ class MqttPublisher implements Publisher {
     return this.closing;
   }
 
+  private publishHealth(): void {
+    if (this.closing !== undefined) return;
+    for (const [readerId, presence] of this.presences) {
+      presence.setHealth(this.rates.snapshot(readerId, this.options.healthIntervalMs));
+    }
+  }
+
   private async shutdown(): Promise<PublisherCloseResult> {
+    clearInterval(this.healthTimer);
     const deadline = Date.now() + this.options.closeTimeoutMs;
     for (const batcher of this.batchers.values()) {
       batcher.formBatch();
       batcher.stop();
     }
-    const idle = await this.outbox.waitIdle(this.options.closeTimeoutMs);
+    const idle = await this.waitIdle(deadline);
     const unpublished = this.outbox.pending();
     this.outbox.stop();
+    clearInterval(this.headTimer);
+    this.disk?.saveHead();
+    const notHandedOut = this.disk?.waiting ?? 0;
     const result: PublisherCloseResult = {
-      unpublishedMessages: unpublished.length,
-      unpublishedReads: unpublished.reduce((sum, m) => sum + m.readCount, 0),
+      unpublishedMessages: unpublished.length + notHandedOut,
+      unpublishedReads:
+        unpublished.reduce((sum, m) => sum + m.readCount, 0) + (this.disk?.waitingReads() ?? 0),
+      // Everything unacknowledged is still on disk: the next start with the same queueDir sends it.
+      ...(this.disk === undefined ? {} : { keptOnDisk: this.disk.size }),
     };
     if (!idle) {
       this.logger.error(
@@ -193,6 +245,52 @@ class MqttPublisher implements Publisher {
     await endMqtt(this.client, idle, remainingMs);
     this.logger.info({ stats: this.stats() }, 'publisher closed');
     return result;
+  }
+
+  /** Until the outbox and the on-disk queue are both empty, or the deadline. */
+  private async waitIdle(deadline: number): Promise<boolean> {
+    for (;;) {
+      const idle = await this.outbox.waitIdle(Math.max(0, deadline - Date.now()));
+      if (!idle) return false;
+      if (this.disk === undefined || this.disk.size === 0) return true;
+      if (this.disk.waiting === 0 || Date.now() >= deadline) return this.disk.size === 0;
+      this.pumpDisk();
+    }
+  }
+
+  /** A message for the broker: through the on-disk queue when there is one, else straight to the outbox. */
+  private enqueue(message: OutgoingMessage): void {
+    if (this.disk === undefined) {
+      this.outbox.enqueue(message);
+      return;
+    }
+    const dropped = this.disk.append(message);
+    if (dropped.length > 0) {
+      this.logger.error(
+        {
+          code: PublishErrorCode.QUEUE_FULL_DROPPED,
+          messages: dropped.map((m) => m.label),
+          reads: dropped.reduce((sum, m) => sum + m.readCount, 0),
+          droppedTotal: this.disk.counters.dropped,
+        },
+        'on-disk queue full: dropped the oldest messages (queueFullPolicy drop-oldest)',
+      );
+    }
+    this.pumpDisk();
+  }
+
+  /**
+   * Hand queued messages to the outbox, in order, keeping at most two in-flight windows there: the
+   * rest stay on disk, so after an outage they are sent in order, not behind whatever came later.
+   */
+  private pumpDisk(): void {
+    const disk = this.disk;
+    if (disk === undefined) return;
+    while (this.outbox.queued + this.outbox.inFlightCount < this.options.maxInFlight * 2) {
+      const message = disk.next();
+      if (message === undefined) break;
+      this.outbox.enqueue(message);
+    }
   }
 
   private batcherFor(readerId: string): ReaderBatcher {
@@ -219,7 +317,7 @@ class MqttPublisher implements Publisher {
       this.deadLetter({ readerId: batch.readerId, code: PublishErrorCode.INVALID_MESSAGE, reason, payload });
       return;
     }
-    this.outbox.enqueue({
+    this.enqueue({
       kind: 'batch',
       readerId: batch.readerId,
       topic: mqttTopics.reads(this.site, batch.readerId),
@@ -231,6 +329,10 @@ class MqttPublisher implements Publisher {
   }
 
   private onAcked(message: OutgoingMessage): void {
+    if (message.diskSeq !== undefined) {
+      this.disk?.ack(message.diskSeq);
+      this.pumpDisk();
+    }
     if (message.kind === 'batch') {
       this.counters.batchesPublished++;
       this.counters.readsPublished += message.readCount;
@@ -252,6 +354,11 @@ class MqttPublisher implements Publisher {
       this.logger.warn(context, 'publish failed; will retry');
     } else {
       this.counters.messagesFailed++;
+      if (message.diskSeq !== undefined) {
+        // Refused by the broker every time (e.g. not authorised): counted and logged, not retried forever.
+        this.disk?.ack(message.diskSeq);
+        this.pumpDisk();
+      }
       this.logger.error(
         { ...context, reads: message.readCount },
         'publish failed; giving up on this message',

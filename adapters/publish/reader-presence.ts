@@ -84,6 +84,20 @@ export class ReaderPresence {
     if (this.client.connected) void this.publish(status);
   }
 
+  /**
+   * Republish the current status with per-antenna read rates (a health heartbeat), keeping state
+   * and detail. Before the first set() there is nothing to republish.
+   */
+  setHealth(antennaReadsPerSec: Record<string, number>): void {
+    if (this.current === undefined) return;
+    this.current = parseWith(ReaderStatus, 'ReaderStatus', {
+      ...this.current,
+      atUs: this.settings.clock.nowUs(),
+      antennaReadsPerSec,
+    });
+    if (this.client.connected) void this.publish(this.current);
+  }
+
   /** Publish `offline`, wait for its PUBACK (up to `timeoutMs`), then disconnect. */
   async close(detail: string, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;

@@ -32,12 +32,30 @@ export interface PublisherStats {
   /** Reader status messages acknowledged. */
   statusPublished: number;
   connected: boolean;
+  /** The on-disk queue, when configured (queueDir). */
+  diskQueue?: {
+    /** Messages not yet acknowledged, and their bytes on disk. */
+    messages: number;
+    bytes: number;
+    /** Messages left by a previous run and replayed by this one. */
+    recovered: number;
+    /** Messages (and the reads in them) discarded by the drop-oldest policy. */
+    dropped: number;
+    droppedReads: number;
+    /** Whether input is paused by the block policy. */
+    full: boolean;
+  };
 }
 
 /** What close() could not deliver (all zero after a clean close). */
 export interface PublisherCloseResult {
   unpublishedMessages: number;
   unpublishedReads: number;
+  /**
+   * With an on-disk queue: how many of the unpublished messages are kept there for the next start
+   * (not lost). Absent without one.
+   */
+  keptOnDisk?: number;
 }
 
 /**

@@ -33,6 +33,10 @@ export function startSerialAdapter(
       maxInFlight: parsed.maxInFlight,
       highWaterMark: parsed.highWaterMark,
       closeTimeoutMs: parsed.closeTimeoutMs,
+      healthIntervalMs: parsed.healthIntervalMs,
+      ...(parsed.queueDir === undefined ? {} : { queueDir: parsed.queueDir }),
+      ...(parsed.queueMaxBytes === undefined ? {} : { queueMaxBytes: parsed.queueMaxBytes }),
+      ...(parsed.queueFullPolicy === undefined ? {} : { queueFullPolicy: parsed.queueFullPolicy }),
     },
     {
       logger: logger.child({ component: 'publisher' }),
@@ -44,6 +48,7 @@ export function startSerialAdapter(
       new SerialReaderClient(reader, publisher, {
         logger,
         ...(deps.openDevice === undefined ? {} : { openDevice: deps.openDevice }),
+        ...(deps.clock === undefined ? {} : { clock: deps.clock }),
       }),
   );
   for (const client of clients) client.start();

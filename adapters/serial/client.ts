@@ -11,7 +11,8 @@ import {
   type SerialReaderOptions,
   type SerialReaderOptionsInput,
 } from './options.js';
-import { parseJsonlLine } from './protocol/jsonl.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import { createLineParser, type LineParser } from './protocol/line-format.js';
 import type {
   ReadSink,
   SerialDevice,
@@ -27,6 +28,8 @@ export interface SerialReaderDeps {
   logger?: Logger;
   /** Defaults to a real `serialport` SerialPort. */
   openDevice?: SerialDeviceFactory;
+  /** Reception time, for formats whose lines carry none (alien-terse); defaults to the system clock. */
+  clock?: Clock;
 }
 
 export const openSerialPort: SerialDeviceFactory = (options) =>
@@ -41,7 +44,8 @@ export const openSerialPort: SerialDeviceFactory = (options) =>
   });
 
 /**
- * Reads one serial port: `\n`-terminated JSON lines (protocol/jsonl.ts) become TagReads pushed to
+ * Reads one serial port: `\n`-terminated lines in the port's format (protocol/line-format.ts:
+ * jsonl, alien-text, alien-terse, alien-custom, csv) become TagReads pushed to
  * the publisher; lines that are not reads become dead letters, and reading goes on.
  *
  * The device may disappear at any time (USB unplugged, reader power-cycled, pty closed). The
@@ -54,6 +58,8 @@ export class SerialReaderClient {
   private readonly options: SerialReaderOptions;
   private readonly logger: Logger;
   private readonly openDevice: SerialDeviceFactory;
+  private readonly lineParser: LineParser;
+  private readonly clock: Clock;
   private device: SerialDevice | undefined;
   private parser: BoundedReadlineParser | undefined;
   private state: SerialReaderState = 'connecting';
@@ -69,6 +75,7 @@ export class SerialReaderClient {
     bytes: 0,
     lines: 0,
     blankLines: 0,
+    skippedLines: 0,
     reads: 0,
     deadLetters: 0,
     opens: 0,
@@ -93,6 +100,9 @@ export class SerialReaderClient {
       path: this.options.path,
     });
     this.openDevice = deps.openDevice ?? openSerialPort;
+    this.clock = deps.clock ?? systemClock;
+    // Built here so a bad format setting fails at start, naming it, not on the first line.
+    this.lineParser = createLineParser(this.options);
   }
 
   /** Open the port (in the background; failures are retried, never thrown). */
@@ -280,10 +290,12 @@ export class SerialReaderClient {
     if (!isUtf8(line))
       return this.refuse(SerialErrorCode.BAD_ENCODING, 'line is not valid UTF-8 (payload is base64)', line);
     const text = line.toString('utf8');
-    const result = parseJsonlLine(text, { maxLineBytes: this.options.maxLineBytes });
+    const result = this.lineParser.parse(text, this.clock.nowUs());
     switch (result.kind) {
-      case 'blank':
-        this.counters.blankLines++;
+      case 'skip':
+        // Header/footer lines of Alien notifications, CSV headers: expected, counted, not dead letters.
+        if (result.reason === 'blank line') this.counters.blankLines++;
+        else this.counters.skippedLines++;
         return true;
       case 'read':
         this.counters.reads++;

@@ -15,6 +15,10 @@ export const SerialErrorCode = {
   LINE_TOO_LONG: 'BT_SERIAL_LINE_TOO_LONG',
   /** Bytes that are not UTF-8; the dead letter carries them base64-encoded. */
   BAD_ENCODING: 'BT_SERIAL_BAD_ENCODING',
+  /** A line that does not have the shape of the configured format (alien-text, alien-terse, alien-custom, csv). */
+  UNRECOGNISED_LINE: 'BT_SERIAL_UNRECOGNISED_LINE',
+  /** A date-time field that is not a valid date-time of the format (or not a real date). */
+  BAD_TIME: 'BT_SERIAL_BAD_TIME',
   /** The port could not be opened (missing device, permissions, busy). Retried with backoff. */
   OPEN_FAILED: 'BT_SERIAL_OPEN_FAILED',
   /** The device went away while open (USB unplugged, pty closed). Retried with backoff. */
@@ -43,7 +47,9 @@ export class SerialLineError extends SerialError {
       | typeof SerialErrorCode.NOT_AN_OBJECT
       | typeof SerialErrorCode.BAD_READ
       | typeof SerialErrorCode.LINE_TOO_LONG
-      | typeof SerialErrorCode.BAD_ENCODING,
+      | typeof SerialErrorCode.BAD_ENCODING
+      | typeof SerialErrorCode.UNRECOGNISED_LINE
+      | typeof SerialErrorCode.BAD_TIME,
     message: string,
     options: { cause?: unknown } = {},
   ) {

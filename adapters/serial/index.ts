@@ -17,6 +17,14 @@ export {
   type JsonlParseOptions,
 } from './protocol/jsonl.js';
 export { isoToEpochUs } from './protocol/iso-time.js';
+export {
+  LINE_FORMATS,
+  LineFormatName,
+  LineFormatSettings,
+  createLineParser,
+  type LineFormatSettingsInput,
+  type LineParser,
+} from './protocol/line-format.js';
 export type {
   ReadSink,
   SerialAdapter,

@@ -3,6 +3,7 @@ import { DEFAULT_MQTT_URL } from '../../runtime/config.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { Identifier, toSchemaError } from '../../schemas/index.js';
 import { DEFAULT_MAX_LINE_BYTES } from './protocol/jsonl.js';
+import { LineFormatSettings } from './protocol/line-format.js';
 
 /** Line settings of a port. The defaults suit the USB-serial readers we know (115200 8N1, no flow control). */
 export const SerialLineSettings = z.object({
@@ -26,6 +27,8 @@ export const SerialLineSettings = z.object({
    * of reporting it (serialport/bindings-cpp#162), so the port would stay "open" on a dead device.
    */
   presenceCheckMs: z.int().min(50).max(60_000).default(1_000),
+  /** The line format and its settings (protocol/line-format.ts); default jsonl. */
+  ...LineFormatSettings.shape,
 });
 export type SerialLineSettings = z.infer<typeof SerialLineSettings>;
 
@@ -44,6 +47,12 @@ export const SerialLineOverrides = z.object({
   reopenInitialDelayMs: line.reopenInitialDelayMs.unwrap().optional(),
   reopenMaxDelayMs: line.reopenMaxDelayMs.unwrap().optional(),
   presenceCheckMs: line.presenceCheckMs.unwrap().optional(),
+  format: line.format.unwrap().optional(),
+  timeZone: line.timeZone.unwrap().optional(),
+  customFormat: line.customFormat,
+  csvColumns: line.csvColumns,
+  csvDelimiter: line.csvDelimiter,
+  antennaBase: line.antennaBase,
 });
 // Fails to compile when a line setting is added above but not here.
 const _everySettingOverridable: Record<keyof SerialLineSettings, unknown> = SerialLineOverrides.shape;
@@ -72,6 +81,12 @@ export const SerialAdapterOptions = SerialLineSettings.extend({
   maxInFlight: z.int().min(1).max(65_535).default(64),
   highWaterMark: z.int().min(1).max(1_000_000).default(256),
   closeTimeoutMs: z.int().min(0).max(600_000).default(5_000),
+  /** On-disk queue for broker outages (adapters/publish/disk-queue.ts); unset = memory only. */
+  queueDir: z.string().min(1).optional(),
+  queueMaxBytes: z.int().min(4096).optional(),
+  queueFullPolicy: z.enum(['block', 'drop-oldest']).optional(),
+  /** Republish reader status with per-antenna read rates this often (ms); 0 = off. */
+  healthIntervalMs: z.int().min(0).max(3_600_000).default(0),
 }).superRefine((options, ctx) => {
   const paths = new Set<string>();
   const readers = new Set<string>();
@@ -111,7 +126,11 @@ const LINE_KEYS = Object.keys(SerialLineSettings.shape) as Array<keyof SerialLin
 /** The options of each port: its own line settings over the adapter-wide ones. */
 export function readerOptionsOf(options: SerialAdapterOptions): SerialReaderOptions[] {
   return options.ports.map((port) => {
-    const line = Object.fromEntries(LINE_KEYS.map((key) => [key, port[key] ?? options[key]]));
+    const line: Record<string, unknown> = {};
+    for (const key of LINE_KEYS) {
+      const value: unknown = port[key] ?? options[key];
+      if (value !== undefined) line[key] = value;
+    }
     return parseSerialReaderOptions({ ...line, path: port.path, readerId: port.readerId });
   });
 }

@@ -33,6 +33,8 @@ export interface SerialReaderStats {
   /** Lines received (blank ones included). */
   lines: number;
   blankLines: number;
+  /** Lines the format defines as carrying no read (Alien header/footer, CSV header). */
+  skippedLines: number;
   /** Reads handed to the publisher, and lines refused as dead letters. */
   reads: number;
   deadLetters: number;

@@ -1,16 +1,21 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startSerialAdapter } from '../../adapters/serial/index.js';
+import { isPayloadFormat } from '../../adapters/formats/index.js';
+import { startNativeAdapter, type PayloadFormatName } from '../../adapters/native/index.js';
+import { LINE_FORMATS, startSerialAdapter } from '../../adapters/serial/index.js';
 import { DEFAULT_MQTT_URL, loadConfig } from '../../runtime/config.js';
+import { ConfigError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
+import { addFormatOptions, formatSettingsFrom, type FormatCliOptions } from './parse.js';
 
 /** `bondtrack adapter …`: run a reader adapter in the foreground. */
 export function adapterCommand(): Command {
   return new Command('adapter')
     .description('Run a reader adapter: read tags from readers and publish ReadBatch messages to MQTT')
-    .addCommand(serialCommand());
+    .addCommand(serialCommand())
+    .addCommand(nativeCommand());
 }
 
-interface SerialCliOptions {
+interface SerialCliOptions extends FormatCliOptions {
   site: string;
   port?: Array<{ path: string; readerId: string }>;
   baud: number;
@@ -20,6 +25,10 @@ interface SerialCliOptions {
   lingerMs: number;
   maxLineBytes: number;
   rtscts: boolean;
+  queueDir?: string;
+  queueMaxMb?: number;
+  queueFull?: 'block' | 'drop-oldest';
+  healthIntervalS: number;
 }
 
 function parseInteger(value: string): number {
@@ -41,9 +50,15 @@ function collectPort(
 }
 
 const SERIAL_HELP = `
-Each line a reader sends is one JSON object (a trailing \\r is fine, blank lines are skipped):
-  {"epc":"3178E61C883950F59A000000","antenna":1,"rssiDbm":-52.5,"seenAtUs":1764000000000000,"count":1}
-epc may be lower-case hex; "ts":"2026-04-02T12:00:01.250Z" may replace seenAtUs.
+--format names the line format of every port (check a reader's output first with bondtrack parse):
+  jsonl         one JSON object per line (default):
+                {"epc":"3178E61C883950F59A000000","antenna":1,"rssiDbm":-52.5,"seenAtUs":1764000000000000,"count":1}
+                epc may be lower-case hex; "ts":"2026-04-02T12:00:01.250Z" may replace seenAtUs
+  alien-text    Alien notifications: Tag:…, Disc:…, Last:…, Count:…, Ant:… (local time: --tz)
+  alien-terse   Alien terse: TagID,Reads,Antenna (time from the #Time header, else reception time)
+  alien-custom  Alien TagListCustomFormat tokens, given with --custom-format "%k,%D %T,%r,%a"
+  csv           configured columns, given with --columns epc,antenna,rssiDbm,ts
+A trailing \\r is fine; blank and header lines are skipped; Alien antennas (0-based) become 1-based.
 
 Publishes, per reader, to bondtrack/v1/{site}/readers/{readerId}/
   reads         ReadBatch messages (QoS 1)
@@ -60,8 +75,8 @@ Example:
 `;
 
 function serialCommand(): Command {
-  return new Command('serial')
-    .description('Read JSON-lines tag reads from serial ports and publish them to MQTT')
+  return addFormatOptions(new Command('serial'), 'jsonl', LINE_FORMATS)
+    .description('Read tag lines (JSON lines, Alien, CSV) from serial ports and publish them to MQTT')
     .requiredOption('--site <id>', 'site id, as in the MQTT topics')
     .addOption(
       new Option(
@@ -76,6 +91,23 @@ function serialCommand(): Command {
     .option('--linger-ms <n>', 'longest a read waits for its batch to fill', parseInteger, 100)
     .addOption(
       new Option('--max-line-bytes <n>', 'refuse longer lines').argParser(parseInteger).default(65_536),
+    )
+    .option(
+      '--queue-dir <dir>',
+      'keep unacknowledged batches on disk here; replayed after an outage or restart',
+    )
+    .option('--queue-max-mb <n>', 'on-disk queue limit in MiB (default 256)', parseInteger)
+    .addOption(
+      new Option(
+        '--queue-full <policy>',
+        'when the on-disk queue is full: stop reading, or drop the oldest',
+      ).choices(['block', 'drop-oldest']),
+    )
+    .option(
+      '--health-interval-s <n>',
+      'republish reader status with per-antenna read rates every n s (0: off)',
+      parseInteger,
+      0,
     )
     .option('--config <file>', 'config file, YAML or JSON (env BONDTRACK_CONFIG)')
     .addHelpText('after', SERIAL_HELP)
@@ -93,6 +125,9 @@ async function runSerialAdapter(
 ): Promise<void> {
   const config = await loadConfig({ mqttUrl: options.mqttUrl, config: options.config });
   const logger = createLogger('adapter-serial', { site: options.site });
+  const { format, ...formatSettings } = formatSettingsFrom(options);
+  if (isPayloadFormat(format))
+    throw new ConfigError(`--format ${format} is a payload format, not a line format`);
   const adapter = startSerialAdapter(
     {
       site: options.site,
@@ -103,10 +138,24 @@ async function runSerialAdapter(
       batchSize: options.batchSize,
       lingerMs: options.lingerMs,
       maxLineBytes: options.maxLineBytes,
+      format,
+      ...formatSettings,
+      ...(options.queueDir === undefined ? {} : { queueDir: options.queueDir }),
+      ...(options.queueMaxMb === undefined ? {} : { queueMaxBytes: options.queueMaxMb * 1_048_576 }),
+      ...(options.queueFull === undefined ? {} : { queueFullPolicy: options.queueFull }),
+      healthIntervalMs: options.healthIntervalS * 1000,
     },
     { logger },
   );
 
+  await runUntilSignal(logger, () => adapter.stop());
+}
+
+/** Run until SIGINT/SIGTERM, then stop (flush); exit 1 if something could not be delivered. */
+async function runUntilSignal(
+  logger: ReturnType<typeof createLogger>,
+  stop: () => Promise<{ unpublishedMessages: number }>,
+): Promise<void> {
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     const onSignal = (received: NodeJS.Signals): void => {
       process.removeListener('SIGINT', onSignal);
@@ -122,8 +171,108 @@ async function runSerialAdapter(
   process.once('SIGINT', forceExit);
   process.once('SIGTERM', forceExit);
 
-  const result = await adapter.stop();
+  const result = await stop();
   process.exitCode = result.unpublishedMessages === 0 ? 0 : 1;
   process.removeListener('SIGINT', forceExit);
   process.removeListener('SIGTERM', forceExit);
+}
+
+interface NativeCliOptions {
+  site: string;
+  reader?: Array<{ readerId: string; format: string }>;
+  subscribe?: Array<{ readerId: string; topic: string }>;
+  httpPort?: number;
+  httpHost: string;
+  mqttUrl?: string;
+  sourceMqttUrl?: string;
+  queueDir?: string;
+  healthIntervalS: number;
+  config?: string;
+}
+
+/** `--reader dock-1=impinj-iot` / `--subscribe dock-1=impinj/+/events`, repeatable. Split at the first `=`. */
+function collectPair<K extends string>(key: K) {
+  return (value: string, previous: Array<{ readerId: string } & Record<K, string>> | undefined) => {
+    const at = value.indexOf('=');
+    if (at <= 0 || at === value.length - 1)
+      throw new InvalidArgumentError(`expected READER_ID=${key.toUpperCase()}`);
+    return [
+      ...(previous ?? []),
+      { readerId: value.slice(0, at), [key]: value.slice(at + 1) } as { readerId: string } & Record<
+        K,
+        string
+      >,
+    ];
+  };
+}
+
+const NATIVE_HELP = `
+Readers that push JSON themselves: impinj-iot (R700 IoT Device Interface: HTTP stream, MQTT,
+webhooks), speedway-connect (JSON over HTTP POST, tag_reads batches), zebra-iotc (IoT Connector
+over MQTT or HTTP POST; eventNum gaps are logged as BT_NATIVE_SEQUENCE_GAP).
+HTTP: POST /readers/{readerId} with a JSON body or (streaming) NDJSON; reply 202 {reads,rejected,skipped}.
+The endpoint listens on 127.0.0.1 unless --http-host says otherwise.
+
+Example:
+  $ bondtrack adapter native --site waigaoqiao-1 --http-port 8088 \\
+      --reader r700-dock-1=impinj-iot --reader fx9600-gate=zebra-iotc \\
+      --subscribe fx9600-gate=zebra/fx9600-gate/d-evt
+`;
+
+function nativeCommand(): Command {
+  return new Command('native')
+    .description(
+      'Ingest reader-pushed JSON (Impinj IoT, Speedway Connect, Zebra IoT Connector) over HTTP or MQTT',
+    )
+    .requiredOption('--site <id>', 'site id, as in the MQTT topics')
+    .option('--reader <readerId=format>', 'a reader and its payload format (repeat)', collectPair('format'))
+    .option(
+      '--subscribe <readerId=topic>',
+      'an MQTT topic filter the reader publishes to (repeat)',
+      collectPair('topic'),
+    )
+    .option('--http-port <n>', 'serve POST /readers/{readerId} on this port', parseInteger)
+    .option('--http-host <host>', 'address of the HTTP endpoint', '127.0.0.1')
+    .option('--mqtt-url <url>', `MQTT broker for ReadBatches (env MQTT_URL; default ${DEFAULT_MQTT_URL})`)
+    .option('--source-mqtt-url <url>', 'MQTT broker the readers publish to (default: --mqtt-url)')
+    .option(
+      '--queue-dir <dir>',
+      'keep unacknowledged batches on disk here; replayed after an outage or restart',
+    )
+    .option(
+      '--health-interval-s <n>',
+      'republish reader status with per-antenna read rates every n s (0: off)',
+      parseInteger,
+      0,
+    )
+    .option('--config <file>', 'config file, YAML or JSON (env BONDTRACK_CONFIG)')
+    .addHelpText('after', NATIVE_HELP)
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.opts<NativeCliOptions>();
+      const readers = options.reader ?? [];
+      if (readers.length === 0) command.error('error: at least one --reader READER_ID=FORMAT is required');
+      const config = await loadConfig({ mqttUrl: options.mqttUrl, config: options.config });
+      const logger = createLogger('adapter-native', { site: options.site });
+      const adapter = await startNativeAdapter(
+        {
+          site: options.site,
+          mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,
+          ...(options.sourceMqttUrl === undefined ? {} : { sourceMqttUrl: options.sourceMqttUrl }),
+          httpHost: options.httpHost,
+          ...(options.httpPort === undefined ? {} : { httpPort: options.httpPort }),
+          ...(options.queueDir === undefined ? {} : { queueDir: options.queueDir }),
+          healthIntervalMs: options.healthIntervalS * 1000,
+          readers: readers.map((r) => ({
+            readerId: r.readerId,
+            format: r.format as PayloadFormatName,
+            topics: (options.subscribe ?? []).filter((s) => s.readerId === r.readerId).map((s) => s.topic),
+          })),
+        },
+        { logger },
+      );
+      const port = adapter.httpPort();
+      if (port !== undefined)
+        process.stderr.write(`http ingest on http://${options.httpHost}:${port}/readers/{readerId}\n`);
+      await runUntilSignal(logger, () => adapter.stop());
+    });
 }

@@ -59,7 +59,8 @@ describe('migrate on plain PostgreSQL', () => {
     const pool = testPool();
     const schemas = [testSchema(pool), testSchema(pool), testSchema(pool)];
     const applied = await Promise.all(schemas.map((schema) => migrate(pool, { schema })));
-    expect(applied.map((a) => a.length)).toEqual([1, 1, 1]);
+    const versions = (await loadMigrations()).length;
+    expect(applied.map((a) => a.length)).toEqual([versions, versions, versions]);
     for (const schema of schemas) expect((await schemaObjects(pool, schema)).tables).toEqual(EXPECTED_TABLES);
   });
 

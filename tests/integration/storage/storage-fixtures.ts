@@ -137,28 +137,55 @@ export function deadLetter(n: number, payload = `garbage line ${n}`): DeadLetter
   };
 }
 
-/** What migration 0001 creates, on both paths (TimescaleDB and plain PostgreSQL). */
+/** What the migrations create, on both paths (TimescaleDB and plain PostgreSQL). */
 export const EXPECTED_TABLES = [
   'alerts',
   'customs_status',
   'dead_letters',
   'observations',
   'pallets',
+  'partition_plan',
   'positions',
   'reader_status',
   'schema_migrations',
+  'site_antennas',
+  'site_zones',
+  'storage_policies',
   'zone_events',
 ];
-export const EXPECTED_VIEWS = ['customs_current', 'readers_current'];
+export const EXPECTED_VIEWS = [
+  'alert_log',
+  'antenna_activity',
+  'customs_current',
+  'dead_letter_log',
+  'dwell_stats',
+  'event_evidence',
+  'manifest_reconciliation',
+  'pallet_events',
+  'pallet_positions',
+  'readers_current',
+  'zone_stays',
+];
+/**
+ * Rollups (migration 0002): continuous aggregates on TimescaleDB, which information_schema lists as
+ * views; materialized views on plain PostgreSQL, which it does not list at all.
+ */
+export const ROLLUPS = ['alerts_1m', 'reader_reads_1m', 'zone_occupancy_1m', 'zone_transitions_1m'];
+export const EXPECTED_VIEWS_TIMESCALEDB = [...EXPECTED_VIEWS, ...ROLLUPS].sort();
 export const HYPERTABLES = ['alerts', 'observations', 'reader_status', 'zone_events'];
 
-/** Tables and views of a schema, by kind, sorted. */
+/**
+ * Tables and views of a schema, by kind, sorted. Partitions (plain PostgreSQL, migration 0005) are
+ * left out: they come and go with time; the partitioned parents are the tables.
+ */
 export async function schemaObjects(
   db: pg.Pool,
   schema: string,
 ): Promise<{ tables: string[]; views: string[] }> {
   const { rows } = await db.query<{ table_name: string; table_type: string }>(
-    `SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`,
+    `SELECT t.table_name, t.table_type FROM information_schema.tables t
+     JOIN pg_class c ON c.relname = t.table_name AND c.relnamespace = to_regnamespace(quote_ident(t.table_schema))
+     WHERE t.table_schema = $1 AND NOT c.relispartition ORDER BY t.table_name`,
     [schema],
   );
   return {

@@ -28,6 +28,8 @@ describe('serial adapter options', () => {
         reopenInitialDelayMs: 250,
         reopenMaxDelayMs: 5_000,
         presenceCheckMs: 1_000,
+        format: 'jsonl',
+        timeZone: 'UTC',
       },
     ]);
   });

@@ -1,0 +1,83 @@
+import { createLogger, type Logger } from '../../runtime/logger.js';
+import { createPublisher, type PublisherCloseResult } from '../publish/index.js';
+import { NativeReaderClient } from './client.js';
+import { HttpEndpoint } from './http-endpoint.js';
+import { MqttSource } from './mqtt-source.js';
+import { parseNativeAdapterOptions, type NativeAdapterOptionsInput } from './options.js';
+import type { NativeAdapter } from './types.js';
+
+/**
+ * Run the native-payload adapter: readers that push Impinj IoT, Speedway Connect or Zebra IoT
+ * Connector JSON over HTTP or MQTT, normalised and published through the shared publisher. A
+ * reader is reported `online` from its first payload on; `offline` when the adapter stops.
+ */
+export async function startNativeAdapter(
+  options: NativeAdapterOptionsInput,
+  deps: { logger?: Logger } = {},
+): Promise<NativeAdapter> {
+  const parsed = parseNativeAdapterOptions(options);
+  const logger = deps.logger ?? createLogger('adapter-native', { site: parsed.site });
+  const publisher = createPublisher(
+    {
+      mqttUrl: parsed.mqttUrl,
+      site: parsed.site,
+      source: 'native',
+      batchSize: parsed.batchSize,
+      lingerMs: parsed.lingerMs,
+      closeTimeoutMs: parsed.closeTimeoutMs,
+      healthIntervalMs: parsed.healthIntervalMs,
+      ...(parsed.queueDir === undefined ? {} : { queueDir: parsed.queueDir }),
+      ...(parsed.queueMaxBytes === undefined ? {} : { queueMaxBytes: parsed.queueMaxBytes }),
+      ...(parsed.queueFullPolicy === undefined ? {} : { queueFullPolicy: parsed.queueFullPolicy }),
+    },
+    { logger: logger.child({ component: 'publisher' }) },
+  );
+  const clients = new Map(
+    parsed.readers.map((reader) => [
+      reader.readerId,
+      new NativeReaderClient(reader, publisher, logger, parsed.maxDocumentBytes),
+    ]),
+  );
+  const online = new Set<string>();
+  const onDocument = (readerId: string): void => {
+    if (online.has(readerId)) return;
+    online.add(readerId);
+    publisher.setReaderStatus(readerId, 'online', 'payloads arriving');
+  };
+
+  let http: HttpEndpoint | undefined;
+  if (parsed.httpPort !== undefined) {
+    http = new HttpEndpoint(clients, () => publisher.whenWritable(), onDocument, logger);
+    const port = await http.listen(parsed.httpPort, parsed.httpHost);
+    logger.info({ host: parsed.httpHost, port }, 'http ingest listening: POST /readers/{readerId}');
+  }
+  const subscribed = [...clients.values()].filter((c) => c.options.topics.length > 0);
+  let mqtt: MqttSource | undefined;
+  if (subscribed.length > 0) {
+    mqtt = new MqttSource(
+      parsed.sourceMqttUrl ?? parsed.mqttUrl,
+      `bondtrack-native-${parsed.site}-in`,
+      subscribed,
+      onDocument,
+      logger,
+    );
+  }
+
+  let stopping: Promise<PublisherCloseResult> | undefined;
+  const stop = async (): Promise<PublisherCloseResult> => {
+    await Promise.all([http?.close(), mqtt?.close()]);
+    const result = await publisher.close();
+    logger.info(
+      { ...result, readers: [...clients.values()].map((c) => c.stats()) },
+      'native adapter stopped',
+    );
+    return result;
+  };
+  return {
+    bootId: publisher.bootId,
+    httpPort: () => http?.port(),
+    ready: () => mqtt?.whenSubscribed() ?? Promise.resolve(),
+    stats: () => ({ readers: [...clients.values()].map((c) => c.stats()), publisher: publisher.stats() }),
+    stop: () => (stopping ??= stop()),
+  };
+}
