@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { createPool } from '../../pipeline/sink/database.js';
 import { migrateSchema, type MigrationReport } from '../../pipeline/sink/migrate.js';
+import { grantRoles } from '../../pipeline/sink/roles.js';
 import { DEFAULT_DATABASE_URL, loadConfig } from '../../runtime/config.js';
 import { redactUrl } from '../../services/port-check.js';
 
@@ -62,6 +63,53 @@ export function dbCommand(): Command {
       );
       process.stdout.write(`${lines.join('\n')}\n`);
     });
+
+  db.command('roles')
+    .summary('create the writer and read-only Grafana roles and grant them their rights')
+    .description(
+      'Create (if missing) a writer role for the sink and a read-only role for Grafana, and grant them what ' +
+        'they need in the schema: the writer may write every table and run upkeep; the Grafana role may only ' +
+        'read the views and rollups the dashboards use. Run it as the owner of the schema, after `db migrate` ' +
+        '(a migration that recreates views drops their grants). The roles are NOLOGIN: give them a login ' +
+        'with ALTER ROLE … LOGIN PASSWORD, or grant them to login users.',
+    )
+    .option(
+      '--database-url <url>',
+      `PostgreSQL/TimescaleDB URL (env DATABASE_URL; default ${DEFAULT_DATABASE_URL})`,
+    )
+    .option('--schema <name>', 'schema that holds the tables (env DATABASE_SCHEMA; default bondtrack)')
+    .option('--writer-role <name>', 'role the sink writes as', 'bondtrack_writer')
+    .option('--grafana-role <name>', "role Grafana's data source connects as", 'bondtrack_grafana')
+    .option('--config <file>', 'config file, YAML or JSON (env BONDTRACK_CONFIG)')
+    .action(
+      async (flags: {
+        databaseUrl?: string;
+        schema?: string;
+        writerRole: string;
+        grafanaRole: string;
+        config?: string;
+      }) => {
+        const config = await loadConfig({
+          config: flags.config,
+          databaseUrl: flags.databaseUrl,
+          databaseSchema: flags.schema,
+        });
+        const url = config.databaseUrl ?? DEFAULT_DATABASE_URL;
+        const pool = createPool(url, { max: 1, applicationName: 'bondtrack db roles' });
+        try {
+          const roles = await grantRoles(pool, {
+            schema: config.databaseSchema,
+            writerRole: flags.writerRole,
+            grafanaRole: flags.grafanaRole,
+          });
+          process.stdout.write(
+            `schema ${config.databaseSchema} on ${redactUrl(url)}: writer ${roles.writerRole}, read-only ${roles.grafanaRole}\n`,
+          );
+        } finally {
+          await pool.end();
+        }
+      },
+    );
 
   return db;
 }

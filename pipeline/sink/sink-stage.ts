@@ -13,6 +13,7 @@ import {
   ZoneEvent,
   type KafkaTopics,
   type Manifest,
+  type SiteLayout,
 } from '../../schemas/index.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
 import { decodeRecord } from '../runtime/decode-record.js';
@@ -20,13 +21,24 @@ import type { OutputRecord, Stage } from '../runtime/stage.js';
 import { createPool } from './database.js';
 import { DatabaseError } from './db-errors.js';
 import { migrate } from './migrate.js';
+import { saveSiteLayout } from './site-layout-tables.js';
 import { upsertPallets, writeBatch, type SinkBatch } from './writer.js';
 
 export interface SinkStageOptions {
   poolSize?: number;
   /** Pallets to store on start (the site's manifest). */
   manifest?: Manifest | undefined;
+  /** The site layout, stored on start for the dashboards (zone names, dwell limits, antennas). */
+  site?: SiteLayout | undefined;
+  /**
+   * Period of database upkeep: refresh the plain-PostgreSQL rollups every period; create partitions
+   * ahead and apply retention every `maintenanceEvery` periods. Default 60 s; 0 turns upkeep off.
+   */
+  maintenanceMs?: number;
 }
+
+/** Partitions ahead and retention run once per this many rollup refreshes (a day at 60 s). */
+const MAINTENANCE_EVERY = 1_440;
 
 /**
  * The sink: everything the pipeline decides, written to PostgreSQL/TimescaleDB. One transaction per
@@ -37,6 +49,8 @@ export class SinkStage implements Stage {
   readonly name = 'sink';
   readonly inputs: string[];
   private pool: Pool | undefined;
+  private upkeep: NodeJS.Timeout | undefined;
+  private upkeepRuns = 0;
   readonly counters = { rowsWritten: 0, duplicatesSkipped: 0, rejected: 0 };
 
   constructor(
@@ -64,10 +78,38 @@ export class SinkStage implements Stage {
     if (applied.length > 0) this.log.info({ applied }, 'database migrated');
     if (this.options.manifest)
       await upsertPallets(this.pool, this.schema, this.options.manifest.site, this.options.manifest.pallets);
+    if (this.options.site) await saveSiteLayout(this.pool, this.schema, this.options.site);
+    const periodMs = this.options.maintenanceMs ?? 60_000;
+    if (periodMs > 0) {
+      await this.maintain();
+      this.upkeep = setInterval(() => void this.maintain(), periodMs);
+      this.upkeep.unref();
+    }
   }
 
   async stop(): Promise<void> {
+    if (this.upkeep) clearInterval(this.upkeep);
     await this.pool?.end();
+  }
+
+  /**
+   * Rollups on plain PostgreSQL are materialized views that go stale unless refreshed (TimescaleDB
+   * refreshes its continuous aggregates itself; there the call is a no-op); partitions must exist
+   * before their days arrive; retention drops what is past its horizon. Failures are logged, not fatal.
+   */
+  private async maintain(): Promise<void> {
+    const pool = this.pool;
+    if (!pool) return;
+    const full = this.upkeepRuns++ % MAINTENANCE_EVERY === 0;
+    try {
+      await pool.query('SELECT refresh_rollups()');
+      if (full) {
+        await pool.query('SELECT create_partitions_ahead()');
+        await pool.query('SELECT apply_retention()');
+      }
+    } catch (err) {
+      this.log.warn({ err: describeError(err) }, 'database upkeep failed; retried next period');
+    }
   }
 
   async handleBatch(topic: string, _partition: number, messages: KafkaMessage[]): Promise<OutputRecord[]> {

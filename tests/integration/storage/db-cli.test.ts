@@ -81,3 +81,57 @@ describe('bondtrack db migrate', () => {
     expect(result.stderr).toMatch(/cannot connect to the database to migrate: .*\[BT_DB_CONNECT\]/);
   });
 });
+
+describe('bondtrack db roles', () => {
+  test('creates a writer and a read-only Grafana role that can read the views but not the raw tables', async () => {
+    const pool = testPool();
+    const schema = testSchema(pool);
+    const url = testServices().databaseUrl;
+    expect((await bondtrackDb(['migrate', '--database-url', url, '--schema', schema])).code).toBe(0);
+    const suffix = schema.slice(-10);
+    const writer = `bt_writer_${suffix}`;
+    const grafana = `bt_grafana_${suffix}`;
+    onTestFinished(async () => {
+      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      for (const role of [writer, grafana]) {
+        await pool.query(`DROP OWNED BY "${role}"`).catch(() => undefined);
+        await pool.query(`DROP ROLE IF EXISTS "${role}"`);
+      }
+    });
+    const args = [
+      'roles',
+      '--database-url',
+      url,
+      '--schema',
+      schema,
+      '--writer-role',
+      writer,
+      '--grafana-role',
+      grafana,
+    ];
+    const result = await bondtrackDb(args);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`writer ${writer}, read-only ${grafana}`);
+    expect((await bondtrackDb(args)).code).toBe(0); // idempotent
+
+    const asRole = async (role: string, sql: string) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL ROLE "${role}"`);
+        return await client.query(sql);
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    };
+    await expect(
+      asRole(grafana, `SELECT * FROM "${schema}".pallet_positions LIMIT 1`),
+    ).resolves.toBeDefined();
+    await expect(asRole(grafana, `SELECT * FROM "${schema}".observations LIMIT 1`)).rejects.toThrow(
+      /permission denied/,
+    );
+    await expect(asRole(grafana, `DELETE FROM "${schema}".pallets`)).rejects.toThrow(/permission denied/);
+    await expect(asRole(writer, `DELETE FROM "${schema}".pallets`)).resolves.toBeDefined();
+  });
+});
