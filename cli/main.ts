@@ -10,7 +10,6 @@ import { epcCommand } from './commands/epc.js';
 import { epcisCommand } from './commands/epcis.js';
 import { parseCommand } from './commands/parse.js';
 import { pipelineCommand } from './commands/pipeline.js';
-import { replayCommand } from './commands/replay.js';
 import { servicesCommand } from './commands/services.js';
 import { simulateCommand } from './commands/simulate.js';
 
@@ -34,7 +33,6 @@ program.addCommand(demoCommand());
 program.addCommand(dbCommand());
 program.addCommand(parseCommand());
 program.addCommand(customsCommand());
-program.addCommand(replayCommand());
 program.addCommand(accuracyCommand());
 program.addCommand(dashboardsCommand());
 program.addCommand(epcisCommand());

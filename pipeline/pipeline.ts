@@ -79,6 +79,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         {
           poolSize: options.databasePoolSize ?? 4,
           manifest: options.manifest,
+          site: options.site,
         },
       );
       const runner = new StageRunner(kafka, stage, log.child({ stage: 'sink' }), runnerOptions);

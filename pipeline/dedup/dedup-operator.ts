@@ -3,21 +3,46 @@ import { deterministicId } from '../../runtime/ids.js';
 import type { StateStore } from '../../runtime/state-store.js';
 import type { Observation, ReadBatch, TagRead } from '../../schemas/index.js';
 import type { SiteIndex } from '../site/site-index.js';
+import { lateObservation, singleReadObservation, windowObservation } from './observations.js';
+import {
+  ReaderClockCheck,
+  type ReaderClockOptions,
+  type ReaderClockState,
+  type RejectedRead,
+} from './reader-clock.js';
 
 /** Options of the dedup operator. */
 export interface DedupOptions {
   /** Event-time tumbling window per (reader, antenna, EPC). Default 1 s. */
   windowUs?: number;
-  /** How far behind the newest read of a reader a read may arrive and still join its window. Default 2 s. */
+  /** How far behind the newest read of a reader a read may arrive and still join its window. Default 1 s. */
   allowedLatenessUs?: number;
   /**
    * Processing time after which a silent reader's open windows are closed anyway, so the last reads
    * before a reader goes quiet are not held forever. Default 5 s.
    */
   idleFlushUs?: number;
+  /**
+   * Emit a tag's first read at an antenna at once (as a one-read observation, id `first`), before
+   * its window closes, when the antenna has not seen the tag for `firstReadGapUs`; later reads fold
+   * into the window summary as usual. Default true.
+   */
+  emitFirstRead?: boolean;
+  /** Silence after which a tag's next read at an antenna counts as a first read again. Default 5 s. */
+  firstReadGapUs?: number;
+  /** Reader clock drift/jump detection against `ReadBatch.sentAtUs`; `false` turns it off. */
+  readerClock?: ReaderClockOptions | false;
 }
 
-interface Window {
+/** A read refused by dedup, with where it came from, for the dead-letter topic. */
+export interface DedupRejection extends RejectedRead {
+  site: string;
+  readerId: string;
+  from: InputPosition;
+}
+
+/** One open window of one (antenna, EPC) at one reader. */
+export interface Window {
   epc: string;
   antenna: number;
   startUs: number;
@@ -38,6 +63,10 @@ export interface ReaderWindows {
   maxEventUs: number;
   lastActivityUs: number;
   windows: Map<number, Map<string, Window>>;
+  /** Last read time per (antenna, EPC) in view, to tell a first read (absent in older state). */
+  lastSeen?: Map<string, number>;
+  /** Reader clock offset estimate (absent in state written before the check existed). */
+  clock?: ReaderClockState;
 }
 
 /** Where a batch came from: the Kafka partition and offset of the raw-reads record. */
@@ -50,6 +79,10 @@ export interface DedupCounters {
   readsIn: number;
   lateReads: number;
   observationsOut: number;
+  /** Reads whose time was shifted because their reader's clock was off. */
+  clockCorrectedReads: number;
+  /** Reads refused because their reader's clock jumped (sent to the dead-letter topic). */
+  clockRejectedReads: number;
 }
 
 /**
@@ -62,7 +95,17 @@ export class DedupOperator {
   private readonly windowUs: number;
   private readonly latenessUs: number;
   private readonly idleFlushUs: number;
-  readonly counters: DedupCounters = { readsIn: 0, lateReads: 0, observationsOut: 0 };
+  private readonly clockCheck: ReaderClockCheck | undefined;
+  private readonly emitFirstRead: boolean;
+  private readonly firstReadGapUs: number;
+  private rejected: DedupRejection[] = [];
+  readonly counters: DedupCounters = {
+    readsIn: 0,
+    lateReads: 0,
+    observationsOut: 0,
+    clockCorrectedReads: 0,
+    clockRejectedReads: 0,
+  };
 
   constructor(
     private readonly site: SiteIndex | undefined,
@@ -71,10 +114,20 @@ export class DedupOperator {
     options: DedupOptions = {},
   ) {
     this.windowUs = options.windowUs ?? 1_000_000;
-    this.latenessUs = options.allowedLatenessUs ?? 2_000_000;
+    this.latenessUs = options.allowedLatenessUs ?? 1_000_000;
     this.idleFlushUs = options.idleFlushUs ?? 5_000_000;
     if (!(this.windowUs > 0)) throw new RangeError('windowUs must be > 0');
     if (!(this.latenessUs >= 0)) throw new RangeError('allowedLatenessUs must be >= 0');
+    this.emitFirstRead = options.emitFirstRead ?? true;
+    this.firstReadGapUs = options.firstReadGapUs ?? 5_000_000;
+    this.clockCheck = options.readerClock === false ? undefined : new ReaderClockCheck(options.readerClock);
+  }
+
+  /** Reads refused since the last call (clock jumps), for the dead-letter topic. */
+  drainRejected(): DedupRejection[] {
+    const out = this.rejected;
+    this.rejected = [];
+    return out;
   }
 
   /** Fold one batch in; return the observations whose windows closed as a result, in event-time order. */
@@ -94,15 +147,42 @@ export class DedupOperator {
     reader.lastActivityUs = this.clock.nowUs();
     const out: Observation[] = [];
     const closedBeforeUs = reader.maxEventUs - this.latenessUs;
-    for (const read of batch.reads) {
+    let reads: readonly TagRead[] = batch.reads;
+    let correctionUs = 0;
+    if (this.clockCheck) {
+      reader.clock ??= { samplesUs: [], correctionUs: 0 };
+      const checked = this.clockCheck.check(reader.clock, batch.reads, batch.sentAtUs);
+      reads = checked.accepted;
+      correctionUs = checked.correctionUs;
+      this.counters.readsIn += checked.rejected.length;
+      this.counters.clockRejectedReads += checked.rejected.length;
+      for (const r of checked.rejected)
+        this.rejected.push({ ...r, site: batch.site, readerId: batch.readerId, from });
+    }
+    for (const original of reads) {
       this.counters.readsIn++;
+      let read = original;
+      if (correctionUs !== 0) {
+        read = { ...original, seenAtUs: original.seenAtUs + correctionUs };
+        this.counters.clockCorrectedReads++;
+      }
       const startUs = read.seenAtUs - (read.seenAtUs % this.windowUs);
       if (startUs + this.windowUs <= closedBeforeUs) {
         // Its window was already emitted: emit the late read on its own, under an id of its own,
         // rather than drop it (the sink keeps the first version of the window's id).
         this.counters.lateReads++;
-        out.push(this.lateObservation(batch, read, from));
+        out.push(lateObservation(this.site, batch, read, from));
         continue;
+      }
+      if (this.emitFirstRead && this.isFirstRead(reader, read)) {
+        out.push(
+          singleReadObservation(
+            this.site,
+            batch,
+            read,
+            deterministicId('first', batch.readerId, read.antenna, read.epc, startUs),
+          ),
+        );
       }
       this.fold(reader, read, startUs, from.offset);
       if (read.seenAtUs > reader.maxEventUs) reader.maxEventUs = read.seenAtUs;
@@ -144,6 +224,15 @@ export class DedupOperator {
     }
   }
 
+  /** True when the antenna has not seen the tag for `firstReadGapUs`; remembers this read. */
+  private isFirstRead(reader: ReaderWindows, read: TagRead): boolean {
+    reader.lastSeen ??= new Map();
+    const key = `${read.antenna}\u0000${read.epc}`;
+    const last = reader.lastSeen.get(key);
+    if (last === undefined || read.seenAtUs > last) reader.lastSeen.set(key, read.seenAtUs);
+    return last === undefined || read.seenAtUs - last > this.firstReadGapUs;
+  }
+
   private fold(reader: ReaderWindows, read: TagRead, startUs: number, offset: number): void {
     let windows = reader.windows.get(startUs);
     if (!windows) {
@@ -180,6 +269,10 @@ export class DedupOperator {
   }
 
   private close(readerId: string, reader: ReaderWindows, watermarkUs: number, out: Observation[]): void {
+    if (reader.lastSeen && Number.isFinite(watermarkUs)) {
+      const forgetBeforeUs = watermarkUs - this.firstReadGapUs;
+      for (const [key, lastUs] of reader.lastSeen) if (lastUs < forgetBeforeUs) reader.lastSeen.delete(key);
+    }
     const starts = [...reader.windows.keys()]
       .filter((s) => s + this.windowUs <= watermarkUs)
       .sort((a, b) => a - b);
@@ -188,56 +281,8 @@ export class DedupOperator {
       const closed = [...windows.values()].sort(
         (a, b) => a.firstSeenUs - b.firstSeenUs || a.antenna - b.antenna || (a.epc < b.epc ? -1 : 1),
       );
-      for (const w of closed) out.push(this.toObservation(readerId, reader.site, w));
+      for (const w of closed) out.push(windowObservation(this.site, readerId, reader.site, w));
       reader.windows.delete(startUs);
     }
-  }
-
-  private toObservation(readerId: string, site: string, w: Window): Observation {
-    const obs: Observation = {
-      v: 1,
-      id: deterministicId('obs', readerId, w.antenna, w.epc, w.startUs),
-      site,
-      epc: w.epc,
-      readerId,
-      antenna: w.antenna,
-      firstSeenUs: w.firstSeenUs,
-      lastSeenUs: w.lastSeenUs,
-      count: w.count,
-    };
-    const zone = this.site?.antenna(readerId, w.antenna)?.zone;
-    if (zone !== undefined) obs.zone = zone;
-    if (w.maxRssiDbm !== undefined) obs.maxRssiDbm = w.maxRssiDbm;
-    if (w.rssiWeight > 0) obs.meanRssiDbm = Math.round((w.rssiSum / w.rssiWeight) * 100) / 100;
-    return obs;
-  }
-
-  private lateObservation(batch: ReadBatch, read: TagRead, from: InputPosition): Observation {
-    const obs: Observation = {
-      v: 1,
-      id: deterministicId(
-        'late',
-        batch.readerId,
-        read.antenna,
-        read.epc,
-        read.seenAtUs,
-        from.partition,
-        from.offset,
-      ),
-      site: batch.site,
-      epc: read.epc,
-      readerId: batch.readerId,
-      antenna: read.antenna,
-      firstSeenUs: read.seenAtUs,
-      lastSeenUs: read.seenAtUs,
-      count: read.count,
-    };
-    const zone = this.site?.antenna(batch.readerId, read.antenna)?.zone;
-    if (zone !== undefined) obs.zone = zone;
-    if (read.rssiDbm !== undefined) {
-      obs.maxRssiDbm = read.rssiDbm;
-      obs.meanRssiDbm = read.rssiDbm;
-    }
-    return obs;
   }
 }

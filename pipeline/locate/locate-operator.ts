@@ -1,7 +1,10 @@
 import { deterministicId } from '../../runtime/ids.js';
 import type { StateStore } from '../../runtime/state-store.js';
-import type { Direction, Observation, ZoneEvent } from '../../schemas/index.js';
+import type { Observation, ZoneEvent } from '../../schemas/index.js';
 import type { SiteIndex } from '../site/site-index.js';
+import { AntennaLevels } from './antenna-levels.js';
+import { judgePassage, type PortalRead } from './portal-passage.js';
+import { zoneEvent } from './zone-event.js';
 
 export interface LocateOptions {
   /** Event-time span of evidence weighed for a zone decision. Default 3 s. */
@@ -15,6 +18,32 @@ export interface LocateOptions {
   portalGapUs?: number;
   /** Observations (dedup windows) a zone needs in the evidence window before a pallet is put there. Default 2. */
   minEvidence?: number;
+  /**
+   * An observation is strong evidence for its zone when its mean RSSI is at most this far below the
+   * level its antenna usually reads tags in its own zone at (learned). Cross-reads from a
+   * neighbouring zone arrive about 10 dB weaker. Only strong evidence can place or move a pallet.
+   * Default 7 dB.
+   */
+  strongMarginDb?: number;
+  /**
+   * At a portal, a side's observation counts for the direction only if its peak RSSI is within this
+   * of the passage's strongest read: the far side's occasional weak early reads do not decide it.
+   * Default 8 dB (tuned with `bondtrack accuracy`, seeds 1-3).
+   */
+  portalMarginDb?: number;
+  /**
+   * Dedup's window, to recognise a first-read observation (id `first`) and let its window's summary
+   * replace it rather than count twice. Default 1 s (dedup's default).
+   */
+  dedupWindowUs?: number;
+  /**
+   * Weigh dedup's first-read observations (see DedupOptions.emitFirstRead) as evidence before their
+   * window's summary arrives. Faster, but measured less precise on the demo site (see
+   * docs/notes-issue-5.md), so off by default: first reads are then skipped here.
+   */
+  useFirstReads?: boolean;
+  /** Half-life of evidence weight within the window; 0 weighs the whole window alike. Default 1 s. */
+  evidenceHalfLifeUs?: number;
 }
 
 interface Evidence {
@@ -23,12 +52,18 @@ interface Evidence {
   firstUs: number;
   weight: number;
   id: string;
+  strong: boolean;
+  /**
+   * For a first read only: its dedup window (reader, antenna, start), which the window's summary
+   * replaces. Summaries need no slot, which keeps per-pallet state small (bench/state-size.ts).
+   */
+  slot?: string;
+  provisional: boolean;
 }
 
 interface PortalSighting {
   gate: string;
-  inFirstUs?: number;
-  outFirstUs?: number;
+  reads: PortalRead[];
   lastUs: number;
   ids: string[];
   /** The crossing of this passage was emitted; later sightings of it only extend it. */
@@ -39,7 +74,16 @@ interface PortalSighting {
 export interface PalletState {
   zone?: string;
   lastSeenUs: number;
+  /** Newest window summary (not first read): the evidence window trails it, see `coverage`. */
+  summaryUs?: number;
+  /** Evidence for zones other than the current one (and first reads), with ids for an event. */
   recent: Evidence[];
+  /**
+   * Evidence for the current zone, packed as [atUs, weight, atUs, weight, …]: it only ever weighs
+   * against a move (its ids were published with the event that placed the pallet), and a packed
+   * number array is a fraction of the objects' size (bench/state-size.ts).
+   */
+  current?: number[];
   portal?: PortalSighting;
 }
 
@@ -56,6 +100,11 @@ export class LocateOperator {
   private readonly ratio: number;
   private readonly portalGapUs: number;
   private readonly minEvidence: number;
+  private readonly portalMarginDb: number;
+  private readonly dedupWindowUs: number;
+  private readonly useFirstReads: boolean;
+  private readonly halfLifeUs: number;
+  private readonly levels: AntennaLevels;
 
   constructor(
     private readonly site: SiteIndex,
@@ -66,11 +115,17 @@ export class LocateOperator {
     this.ratio = options.switchRatio ?? 2;
     this.portalGapUs = options.portalGapUs ?? 10_000_000;
     this.minEvidence = options.minEvidence ?? 2;
+    this.levels = new AntennaLevels(options.strongMarginDb ?? 7);
+    this.portalMarginDb = options.portalMarginDb ?? 8;
+    this.dedupWindowUs = options.dedupWindowUs ?? 1_000_000;
+    this.useFirstReads = options.useFirstReads ?? false;
+    this.halfLifeUs = options.evidenceHalfLifeUs ?? 1_000_000;
   }
 
   ingest(obs: Observation): ZoneEvent[] {
     const antenna = this.site.antenna(obs.readerId, obs.antenna);
     if (!antenna) return []; // an antenna the layout does not know carries no location
+    if (!this.useFirstReads && this.isFirstRead(obs)) return [];
     let state = this.store.get(obs.epc);
     if (!state) {
       state = { lastSeenUs: obs.lastSeenUs, recent: [] };
@@ -84,16 +139,54 @@ export class LocateOperator {
   private coverage(obs: Observation, zone: string, state: PalletState): ZoneEvent[] {
     // Received power in mW: a read 10 dB weaker weighs a tenth. Reads without RSSI count as -70 dBm.
     const weight = obs.count * 10 ** ((obs.meanRssiDbm ?? -70) / 10);
-    const horizon = state.lastSeenUs - this.windowUs;
+    const startUs = obs.firstSeenUs - (obs.firstSeenUs % this.dedupWindowUs);
+    const slot = `${obs.readerId}\u0000${obs.antenna}\u0000${startUs}`;
+    const provisional = this.isFirstRead(obs);
+    // The evidence window trails the newest window *summary*: first reads arrive seconds before the
+    // summaries of the same moment, and must not push the current zone's pending evidence out.
+    if (!provisional && obs.lastSeenUs > (state.summaryUs ?? 0)) state.summaryUs = obs.lastSeenUs;
+    const horizon = (state.summaryUs ?? obs.lastSeenUs) - this.windowUs;
     if (obs.lastSeenUs < horizon) return []; // older than the evidence window: it can no longer tip a decision
-    state.recent.push({ zone, atUs: obs.lastSeenUs, firstUs: obs.firstSeenUs, weight, id: obs.id });
-    state.recent = state.recent.filter((e) => e.atUs >= horizon).slice(-MAX_EVIDENCE);
+    const strong = this.levels.isStrong(obs);
+    // The window's summary includes its first read: it replaces the first read's evidence.
+    if (!provisional && state.recent.length > 0)
+      state.recent = state.recent.filter((e) => !(e.provisional && e.slot === slot));
+    state.current = pruneCurrent(state.current, horizon);
+    if (zone === state.zone && !provisional) {
+      (state.current ??= []).push(obs.lastSeenUs, weight);
+      if (state.current.length > 2 * MAX_EVIDENCE) state.current.splice(0, 2);
+      if (state.recent.length === 0) return [];
+    } else
+      state.recent.push({
+        zone,
+        atUs: obs.lastSeenUs,
+        firstUs: obs.firstSeenUs,
+        weight,
+        id: obs.id,
+        strong,
+        provisional,
+        ...(provisional ? { slot } : {}),
+      });
+    if (state.recent.length > 0)
+      state.recent = state.recent.filter((e) => e.atUs >= horizon).slice(-MAX_EVIDENCE);
 
     const scores = new Map<string, number>();
     let total = 0;
+    const newestUs = state.summaryUs ?? obs.lastSeenUs;
+    // Older evidence fades (half-life `evidenceHalfLifeUs`), so a real move outweighs the old
+    // zone sooner, while the window still holds enough to ride out missed reads.
+    const faded = (atUs: number, weight: number): number =>
+      this.halfLifeUs > 0 ? weight * 2 ** (-Math.max(0, newestUs - atUs) / this.halfLifeUs) : weight;
     for (const e of state.recent) {
-      scores.set(e.zone, (scores.get(e.zone) ?? 0) + e.weight);
-      total += e.weight;
+      const w = faded(e.atUs, e.weight);
+      scores.set(e.zone, (scores.get(e.zone) ?? 0) + w);
+      total += w;
+    }
+    if (state.zone !== undefined && state.current) {
+      let w = 0;
+      for (let i = 0; i < state.current.length; i += 2) w += faded(state.current[i]!, state.current[i + 1]!);
+      scores.set(state.zone, (scores.get(state.zone) ?? 0) + w);
+      total += w;
     }
     let best = zone;
     let bestScore = -1;
@@ -107,21 +200,42 @@ export class LocateOperator {
     const currentScore = state.zone === undefined ? 0 : (scores.get(state.zone) ?? 0);
     if (state.zone !== undefined && bestScore < this.ratio * currentScore) return [];
 
-    // A single window can be a cross-read from a neighbouring zone: wait for a second one.
+    // A single window can be a cross-read from a neighbouring zone: wait for a second one, and count
+    // only windows read about as strongly as the zone's antennas read their own pallets.
     const evidence = state.recent.filter((e) => e.zone === best);
-    if (evidence.length < this.minEvidence) return [];
+    if (evidence.filter((e) => e.strong).length < this.minEvidence) return [];
     const atUs = Math.min(...evidence.map((e) => e.firstUs));
     const from = state.zone;
     state.zone = best;
+    // The new zone's evidence is now the current zone's; the old zone's keeps weighing, without ids.
+    const previous = state.current ?? [];
+    state.current = [];
+    const rest: Evidence[] = [];
+    for (const e of state.recent) {
+      if (e.zone === best && !e.provisional) state.current.push(e.atUs, e.weight);
+      else rest.push(e);
+    }
+    for (let i = 0; from !== undefined && i < previous.length; i += 2) {
+      rest.push({
+        zone: from,
+        atUs: previous[i]!,
+        firstUs: previous[i]!,
+        weight: previous[i + 1]!,
+        id: '',
+        strong: false,
+        provisional: false,
+      });
+    }
+    state.recent = rest;
 
     const kind = from === undefined ? 'ARRIVED' : 'MOVED';
     return [
-      this.event(obs, kind, {
+      zoneEvent(obs, kind, {
         fromZone: from,
         toZone: best,
         atUs,
         confidence: total > 0 ? bestScore / total : 1,
-        evidence: evidence.map((e) => e.id),
+        evidence: evidence.map((e) => e.id).filter((id) => id !== ''),
       }),
     ];
   }
@@ -129,77 +243,57 @@ export class LocateOperator {
   private portal(obs: Observation, gate: string, innerSide: boolean, state: PalletState): ZoneEvent[] {
     let sighting = state.portal;
     if (!sighting || sighting.gate !== gate || obs.firstSeenUs - sighting.lastUs > this.portalGapUs) {
-      sighting = { gate, lastUs: obs.lastSeenUs, ids: [], decided: false };
+      sighting = { gate, reads: [], lastUs: obs.lastSeenUs, ids: [], decided: false };
       state.portal = sighting;
     }
-    if (sighting.decided) {
-      sighting.lastUs = Math.max(sighting.lastUs, obs.lastSeenUs);
-      return [];
-    }
-    if (innerSide) sighting.inFirstUs = Math.min(sighting.inFirstUs ?? obs.firstSeenUs, obs.firstSeenUs);
-    else sighting.outFirstUs = Math.min(sighting.outFirstUs ?? obs.firstSeenUs, obs.firstSeenUs);
     sighting.lastUs = Math.max(sighting.lastUs, obs.lastSeenUs);
-    if (sighting.ids.length < MAX_EVIDENCE) sighting.ids.push(obs.id);
-    if (sighting.inFirstUs === undefined || sighting.outFirstUs === undefined) return [];
-
-    // Inner side first, then outer: the pallet went OUT of the bonded area (and the reverse).
-    const direction: Direction = sighting.inFirstUs <= sighting.outFirstUs ? 'OUT' : 'IN';
-    const atUs = Math.max(sighting.inFirstUs, sighting.outFirstUs);
+    if (sighting.decided) return [];
+    if (sighting.reads.length < MAX_EVIDENCE) {
+      sighting.reads.push({ inner: innerSide, firstUs: obs.firstSeenUs, peakDbm: obs.maxRssiDbm ?? 0 });
+      sighting.ids.push(obs.id);
+    }
+    const judged = judgePassage(sighting.reads, this.portalMarginDb);
+    if (!judged) return [];
+    const { direction, atUs, confidence } = judged;
     sighting.decided = true;
+    const ids = sighting.ids;
+    // A decided passage only needs its gate and last time (to tell the next passage): free the rest.
+    sighting.reads = [];
+    sighting.ids = [];
     const events = [
-      this.event(obs, 'CROSSED_GATE', {
+      zoneEvent(obs, 'CROSSED_GATE', {
         toZone: gate,
         direction,
         atUs,
-        confidence: 1,
-        evidence: sighting.ids,
+        confidence,
+        evidence: ids,
       }),
     ];
     if (direction === 'OUT' && this.site.isExitGate(gate)) {
-      events.push(
-        this.event(obs, 'DEPARTED', { fromZone: state.zone, atUs, confidence: 1, evidence: sighting.ids }),
-      );
+      events.push(zoneEvent(obs, 'DEPARTED', { fromZone: state.zone, atUs, confidence, evidence: ids }));
       state.zone = undefined;
       state.recent = [];
+      delete state.current;
     } else if (direction === 'IN') {
       state.recent = [];
+      delete state.current;
     }
     return events;
   }
 
-  private event(
-    obs: Observation,
-    kind: ZoneEvent['kind'],
-    fields: {
-      fromZone?: string | undefined;
-      toZone?: string;
-      direction?: Direction;
-      atUs: number;
-      confidence: number;
-      evidence: string[];
-    },
-  ): ZoneEvent {
-    const event: ZoneEvent = {
-      v: 1,
-      id: deterministicId(
-        'event',
-        obs.epc,
-        kind,
-        fields.fromZone ?? '',
-        fields.toZone ?? '',
-        fields.direction ?? '',
-        fields.atUs,
-      ),
-      site: obs.site,
-      epc: obs.epc,
-      kind,
-      atUs: fields.atUs,
-      confidence: Math.round(fields.confidence * 1000) / 1000,
-      evidence: fields.evidence.slice(0, 64),
-    };
-    if (fields.fromZone !== undefined) event.fromZone = fields.fromZone;
-    if (fields.toZone !== undefined) event.toZone = fields.toZone;
-    if (fields.direction !== undefined) event.direction = fields.direction;
-    return event;
+  /** A first-read observation of dedup (its id is `first` over its window), not a window summary. */
+  private isFirstRead(obs: Observation): boolean {
+    if (obs.firstSeenUs !== obs.lastSeenUs) return false;
+    const startUs = obs.firstSeenUs - (obs.firstSeenUs % this.dedupWindowUs);
+    return obs.id === deterministicId('first', obs.readerId, obs.antenna, obs.epc, startUs);
   }
+}
+
+/** Drop packed current-zone evidence older than the horizon. */
+function pruneCurrent(current: number[] | undefined, horizonUs: number): number[] | undefined {
+  if (!current) return current;
+  let i = 0;
+  while (i < current.length && current[i]! < horizonUs) i += 2;
+  if (i > 0) current.splice(0, i);
+  return current;
 }

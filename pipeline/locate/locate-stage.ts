@@ -4,8 +4,15 @@ import type { Clock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
 import { MemoryStateStore } from '../../runtime/state-store.js';
-import { CustomsStatus, Observation, type KafkaTopics, type ZoneEvent } from '../../schemas/index.js';
+import {
+  CustomsStatus,
+  Observation,
+  type Alert,
+  type KafkaTopics,
+  type ZoneEvent,
+} from '../../schemas/index.js';
 import { CustomsTable } from '../rules/customs-table.js';
+import { PalletTimers, type PalletTimerState } from '../rules/pallet-timers.js';
 import { ZoneRules } from '../rules/zone-rules.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
 import { decodeRecord } from '../runtime/decode-record.js';
@@ -30,6 +37,7 @@ export class LocateStage implements Stage {
   readonly operator: LocateOperator;
   readonly customs = new CustomsTable();
   private readonly rules: ZoneRules;
+  readonly timers: PalletTimers;
   private customsConsumer: Consumer | undefined;
 
   constructor(
@@ -44,6 +52,7 @@ export class LocateStage implements Stage {
     this.inputs = [topics.observations];
     this.operator = new LocateOperator(site, new MemoryStateStore<PalletState>(), options);
     this.rules = new ZoneRules(site, this.customs, options.manifest);
+    this.timers = new PalletTimers(site, new MemoryStateStore<PalletTimerState>());
   }
 
   async start(): Promise<void> {
@@ -67,7 +76,7 @@ export class LocateStage implements Stage {
     await this.customsConsumer?.disconnect();
   }
 
-  handleBatch(_topic: string, _partition: number, messages: KafkaMessage[]): OutputRecord[] {
+  handleBatch(_topic: string, partition: number, messages: KafkaMessage[]): OutputRecord[] {
     const out: OutputRecord[] = [];
     for (const message of messages) {
       const observation = decodeRecord(Observation, 'Observation', message.value);
@@ -75,25 +84,33 @@ export class LocateStage implements Stage {
         out.push(this.reject(message, observation.code, observation.reason));
         continue;
       }
-      for (const event of this.operator.ingest(observation.value)) this.emit(event, out);
+      const obs = observation.value;
+      this.timers.seen(obs.epc, obs.site, partition, obs.lastSeenUs);
+      for (const event of this.operator.ingest(obs)) this.emit(event, out);
     }
+    // DWELL_EXCEEDED and MISSING: event-time timers the observations' watermark has now passed.
+    for (const alert of this.timers.fire()) out.push(this.alertRecord(alert));
     return out;
   }
 
-  onRevoked(): void {
+  onRevoked(_topic: string, partitions: number[]): void {
+    this.timers.forgetPartitions(new Set(partitions));
     // State is per EPC; a later issue restores it from a changelog. Until then a moved partition
     // starts fresh, which can re-announce a pallet's current zone as ARRIVED.
   }
 
   private emit(event: ZoneEvent, out: OutputRecord[]): void {
     out.push({ topic: this.topics.events, key: event.epc, value: JSON.stringify(event) });
-    for (const alert of this.rules.evaluate(event)) {
-      out.push({
-        topic: this.topics.alerts,
-        key: alert.epc ?? alert.readerId ?? alert.kind,
-        value: JSON.stringify(alert),
-      });
-    }
+    this.timers.onEvent(event);
+    for (const alert of this.rules.evaluate(event)) out.push(this.alertRecord(alert));
+  }
+
+  private alertRecord(alert: Alert): OutputRecord {
+    return {
+      topic: this.topics.alerts,
+      key: alert.epc ?? alert.readerId ?? alert.kind,
+      value: JSON.stringify(alert),
+    };
   }
 
   private applyCustoms(message: KafkaMessage): void {

@@ -21,7 +21,8 @@ export class ZoneRules {
 
   evaluate(event: ZoneEvent): Alert[] {
     const alerts: Alert[] = [];
-    const customs = this.customs.get(event.epc);
+    // As of the event: a status that came later (in event time) does not excuse or condemn it.
+    const customs = this.customs.get(event.epc, event.atUs);
     if (
       event.kind === 'CROSSED_GATE' &&
       event.direction === 'OUT' &&

@@ -1,16 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { DedupOperator, type ReaderWindows } from '../../../pipeline/dedup/dedup-operator.js';
+import {
+  DedupOperator,
+  type DedupOptions,
+  type ReaderWindows,
+} from '../../../pipeline/dedup/dedup-operator.js';
 import { ManualClock } from '../../../runtime/clock.js';
 import { MemoryStateStore } from '../../../runtime/state-store.js';
-import { Observation } from '../../../schemas/index.js';
+import { Observation, type ReadBatch } from '../../../schemas/index.js';
+import { deterministicId } from '../../../runtime/ids.js';
 import { EPC1, EPC2, T0, batch, read, smallSite } from './fixtures.js';
 
-function setup() {
+function setup(options: DedupOptions = {}) {
   const clock = new ManualClock(T0);
   const op = new DedupOperator(smallSite, clock, new MemoryStateStore<ReaderWindows>(), {
     windowUs: 1_000_000,
     allowedLatenessUs: 2_000_000,
     idleFlushUs: 5_000_000,
+    // The window summaries alone; first reads and clock checks have tests of their own below.
+    emitFirstRead: false,
+    ...options,
   });
   return { clock, op };
 }
@@ -112,4 +120,98 @@ describe('DedupOperator', () => {
     expect(op.tick().map((o) => o.epc)).toEqual([EPC1]);
     expect(op.retainedOffset(0)).toBeUndefined();
   });
+
+  it('emits the first read of a tag at once, then the window summary that includes it', () => {
+    const { op } = setup({ emitFirstRead: true });
+    const first = op.ingest(batch('R1', [read(EPC1, 1, T0 + 100, -60), read(EPC1, 1, T0 + 500_000, -50)]), {
+      partition: 0,
+      offset: 0,
+    });
+    expect(first).toHaveLength(1);
+    expect(Observation.parse(first[0])).toMatchObject({
+      id: deterministicId('first', 'R1', 1, EPC1, T0),
+      count: 1,
+      firstSeenUs: T0 + 100,
+      lastSeenUs: T0 + 100,
+      meanRssiDbm: -60,
+    });
+    // Duplicates of a tag already in view are not first reads.
+    expect(op.ingest(batch('R1', [read(EPC1, 1, T0 + 1_200_000)]), { partition: 0, offset: 1 })).toEqual([]);
+    const summaries = op.ingest(batch('R1', [read(EPC1, 1, T0 + 3_500_000)]), { partition: 0, offset: 2 });
+    // The watermark (3.5 s − 2 s lateness) closes the first window only.
+    expect(summaries.map((o) => [o.id, o.count])).toEqual([[deterministicId('obs', 'R1', 1, EPC1, T0), 2]]);
+  });
+
+  it('treats a tag back in view after the gap as a first read again, and a duplicate as none', () => {
+    const { op } = setup({ emitFirstRead: true, firstReadGapUs: 5_000_000 });
+    const firsts = (b: ReadBatch, offset: number) =>
+      op.ingest(b, { partition: 0, offset }).filter((o) => o.firstSeenUs === o.lastSeenUs && o.count === 1);
+    expect(firsts(batch('R1', [read(EPC1, 1, T0), read(EPC1, 1, T0 + 50)]), 0)).toHaveLength(1);
+    expect(firsts(batch('R1', [read(EPC1, 1, T0 + 4_000_000)]), 1)).toHaveLength(0);
+    const back = firsts(batch('R1', [read(EPC1, 1, T0 + 10_000_000)]), 2);
+    expect(back.map((o) => o.id)).toContain(deterministicId('first', 'R1', 1, EPC1, T0 + 10_000_000));
+  });
+
+  it('corrects a reader clock running 2 s ahead of the broker, so its windows land where they belong', () => {
+    const { op } = setup({ allowedLatenessUs: 0 });
+    const skewUs = 2_000_000;
+    const out = [];
+    for (let i = 0; i < 8; i++) {
+      // Made at i + 0.5 s, sent 100 ms later, stamped 2 s ahead by the reader.
+      const madeUs = T0 + i * 1_000_000 + 500_000;
+      const b = { ...batch('R1', [read(EPC1, 1, madeUs + skewUs)]), sentAtUs: madeUs + 100_000 };
+      out.push(...op.ingest(b, { partition: 0, offset: i }));
+    }
+    expect(op.counters.clockCorrectedReads).toBeGreaterThan(0);
+    expect(out.length).toBeGreaterThanOrEqual(6);
+    // Once corrected, a read is placed in the second it was really made (no later than it was sent).
+    for (const obs of out) {
+      const intoSecondUs = (obs.firstSeenUs - T0) % 1_000_000;
+      expect(intoSecondUs).toBeGreaterThanOrEqual(500_000);
+      expect(intoSecondUs).toBeLessThanOrEqual(600_000);
+    }
+  });
+
+  it('leaves a replay of queued batches alone (old reads, shrinking offset) but corrects a steady lag', () => {
+    const replay = setup({ allowedLatenessUs: 0 }).op;
+    for (let i = 0; i < 8; i++) {
+      // Reads 60 s old at first, catching up 7 s per batch: a disk queue draining.
+      const b = {
+        ...batch('R1', [read(EPC1, 1, T0 + i * 8_000_000)]),
+        sentAtUs: T0 + 60_000_000 + i * 1_000_000,
+      };
+      replay.ingest(b, { partition: 0, offset: i });
+    }
+    expect(replay.counters.clockCorrectedReads).toBe(0);
+
+    const steady = setup({ allowedLatenessUs: 0 }).op;
+    for (let i = 0; i < 8; i++) {
+      const b = {
+        ...batch('R1', [read(EPC1, 1, T0 + i * 1_000_000)]),
+        sentAtUs: T0 + i * 1_000_000 + 3_000_000,
+      };
+      steady.ingest(b, { partition: 0, offset: i });
+    }
+    expect(steady.counters.clockCorrectedReads).toBeGreaterThan(0);
+  });
+
+  it('rejects a read whose reader clock jumped far ahead, with a code and a reason, and keeps going', () => {
+    const { op } = setup();
+    const b = { ...batch('R1', [read(EPC1, 1, T0 + 3_600_000_000), read(EPC2, 1, T0)]), sentAtUs: T0 };
+    op.ingest(b, { partition: 0, offset: 7 });
+    const rejected = op.drainRejected();
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ code: 'BT_READER_CLOCK_AHEAD', readerId: 'R1', from: { offset: 7 } });
+    expect(rejected[0]!.read.epc).toBe(EPC1);
+    expect(rejected[0]!.reason).toMatch(/clock/);
+    expect(op.drainRejected()).toEqual([]);
+    expect(op.counters.clockRejectedReads).toBe(1);
+    clockFlush(op);
+  });
 });
+
+/** The accepted read of the batch above still becomes an observation. */
+function clockFlush(op: DedupOperator): void {
+  const out = op.ingest(batch('R1', [read(EPC2, 2, T0 + 9_000_000)]), { partition: 0, offset: 8 });
+  expect(out.map((o) => o.epc)).toContain(EPC2);
+}

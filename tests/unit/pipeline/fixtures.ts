@@ -44,7 +44,7 @@ export function batch(readerId: string, reads: TagRead[]): ReadBatch {
     source: 'serial',
     batchId: `${readerId}:boot:${seq}`,
     seq,
-    sentAtUs: T0,
+    sentAtUs: reads.reduce((max, r) => Math.max(max, r.seenAtUs), T0),
     reads,
   };
 }

@@ -3,7 +3,7 @@ import { LocateOperator, type PalletState } from '../../../pipeline/locate/locat
 import { deterministicId } from '../../../runtime/ids.js';
 import { MemoryStateStore } from '../../../runtime/state-store.js';
 import { ZoneEvent, type Observation } from '../../../schemas/index.js';
-import { EPC1, T0, smallSite } from './fixtures.js';
+import { EPC1, EPC2, T0, smallSite } from './fixtures.js';
 
 function obs(
   readerId: string,
@@ -112,5 +112,58 @@ describe('LocateOperator', () => {
     };
     expect(run()).toEqual(run());
     expect(new Set(run()).size).toBe(2);
+  });
+
+  it('is not moved by cross-reads while its own zone goes unread (a reader outage)', () => {
+    const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    // B's antenna learns how strongly it reads its own pallets from another pallet parked in B.
+    for (let i = 0; i < 5; i++) op.ingest({ ...obs('R1', 2, 'B', T0 + i * S, -55), epc: EPC2 });
+    const events: ZoneEvent[] = [];
+    for (let i = 0; i < 10; i++) events.push(...op.ingest(obs('R1', 1, 'A', T0 + i * S, -55)));
+    // Zone A's antenna falls silent; B cross-reads the pallet ~10 dB weaker for 30 s.
+    for (let i = 10; i < 40; i++) events.push(...op.ingest(obs('R1', 2, 'B', T0 + i * S, -65 + (i % 3), 2)));
+    expect(events.map((e) => [e.kind, e.toZone])).toEqual([['ARRIVED', 'A']]);
+    // A pallet really moved to B is read there as strongly as B reads its own pallets.
+    for (let i = 40; i < 43; i++) events.push(...op.ingest(obs('R1', 2, 'B', T0 + i * S, -55)));
+    expect(events.map((e) => [e.kind, e.toZone])).toEqual([
+      ['ARRIVED', 'A'],
+      ['MOVED', 'B'],
+    ]);
+  });
+
+  it('is not fooled by the far portal side catching a weak read first', () => {
+    const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    op.ingest(obs('R1', 2, 'B', T0, -55));
+    op.ingest(obs('R1', 2, 'B', T0 + S, -55));
+    // Going OUT: the inner side (R2/1) reads it strongly first; the outer side (R2/2) caught one
+    // weak read even earlier, from across the portal.
+    const events = [
+      ...op.ingest(obs('R2', 2, 'EXIT', T0 + 9 * S, -62, 1)),
+      ...op.ingest(obs('R2', 1, 'EXIT', T0 + 10 * S, -44)),
+      ...op.ingest(obs('R2', 2, 'EXIT', T0 + 12 * S, -45)),
+    ];
+    expect(events.map((e) => [e.kind, e.direction])).toEqual([
+      ['CROSSED_GATE', 'OUT'],
+      ['DEPARTED', undefined],
+    ]);
+    expect(events[0]!.confidence).toBeLessThan(1);
+    expect(events[0]!.evidence).toHaveLength(3);
+  });
+
+  it('skips dedup first reads by default, and lets their window summary replace them when used', () => {
+    const firstRead = (antenna: number, zone: string, atUs: number): Observation => ({
+      ...obs('R1', antenna, zone, atUs, -55, 1),
+      id: deterministicId('first', 'R1', antenna, EPC1, atUs - (atUs % S)),
+      lastSeenUs: atUs,
+    });
+    const skip = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    expect([...skip.ingest(firstRead(1, 'A', T0)), ...skip.ingest(firstRead(1, 'A', T0 + S))]).toEqual([]);
+
+    const use = new LocateOperator(smallSite, new MemoryStateStore<PalletState>(), { useFirstReads: true });
+    expect(use.ingest(firstRead(1, 'A', T0))).toEqual([]);
+    // The summary of the same window replaces the first read: still one window of evidence.
+    expect(use.ingest(obs('R1', 1, 'A', T0, -55))).toEqual([]);
+    const placed = use.ingest(firstRead(1, 'A', T0 + S));
+    expect(placed.map((e) => [e.kind, e.toZone, e.evidence.length])).toEqual([['ARRIVED', 'A', 2]]);
   });
 });
