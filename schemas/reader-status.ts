@@ -19,5 +19,12 @@ export const ReaderStatus = z.object({
    * adapters with a health interval (issue 4); absent otherwise.
    */
   antennaReadsPerSec: z.record(z.string().regex(/^\d+$/), z.number().min(0)).optional(),
+  /**
+   * Jumps in the reader's own event counter (Zebra `eventNum`) since the adapter started, and the
+   * events they lost before reaching the adapter. Set only by adapters of formats with a counter,
+   * once a jump was seen (issue 4); absent otherwise.
+   */
+  sequenceGaps: z.int().min(0).optional(),
+  missingEvents: z.int().min(0).optional(),
 });
 export type ReaderStatus = z.infer<typeof ReaderStatus>;

@@ -26,6 +26,7 @@ export async function startNativeAdapter(
       lingerMs: parsed.lingerMs,
       closeTimeoutMs: parsed.closeTimeoutMs,
       healthIntervalMs: parsed.healthIntervalMs,
+      ...(parsed.highWaterMark === undefined ? {} : { highWaterMark: parsed.highWaterMark }),
       ...(parsed.queueDir === undefined ? {} : { queueDir: parsed.queueDir }),
       ...(parsed.queueMaxBytes === undefined ? {} : { queueMaxBytes: parsed.queueMaxBytes }),
       ...(parsed.queueFullPolicy === undefined ? {} : { queueFullPolicy: parsed.queueFullPolicy }),
@@ -59,6 +60,7 @@ export async function startNativeAdapter(
       `bondtrack-native-${parsed.site}-in`,
       subscribed,
       onDocument,
+      () => publisher.whenWritable(),
       logger,
     );
   }
@@ -77,7 +79,11 @@ export async function startNativeAdapter(
     bootId: publisher.bootId,
     httpPort: () => http?.port(),
     ready: () => mqtt?.whenSubscribed() ?? Promise.resolve(),
-    stats: () => ({ readers: [...clients.values()].map((c) => c.stats()), publisher: publisher.stats() }),
+    stats: () => ({
+      readers: [...clients.values()].map((c) => c.stats()),
+      publisher: publisher.stats(),
+      ...(mqtt === undefined ? {} : { mqttInput: mqtt.stats() }),
+    }),
     stop: () => (stopping ??= stop()),
   };
 }

@@ -86,6 +86,10 @@ export class NativeReaderClient {
     if (check.kind === 'gap') {
       this.counters.sequenceGaps++;
       this.counters.missingEvents += check.missing;
+      this.sink.setSequenceGaps?.(this.readerId, {
+        sequenceGaps: this.counters.sequenceGaps,
+        missingEvents: this.counters.missingEvents,
+      });
       this.logger.warn(
         {
           code: 'BT_NATIVE_SEQUENCE_GAP',

@@ -39,6 +39,11 @@ export const NativeAdapterOptions = z
     batchSize: z.int().min(1).max(10_000).default(500),
     lingerMs: z.int().min(0).max(60_000).default(100),
     closeTimeoutMs: z.int().min(0).max(600_000).default(5_000),
+    /**
+     * Batches formed but not yet sent above which input stops (HTTP bodies are no longer read,
+     * MQTT PUBACKs are held); the publisher's default (256) when unset.
+     */
+    highWaterMark: z.int().min(1).max(1_000_000).optional(),
     queueDir: z.string().min(1).optional(),
     queueMaxBytes: z.int().min(4096).optional(),
     queueFullPolicy: z.enum(['block', 'drop-oldest']).optional(),

@@ -1,4 +1,5 @@
 import type { PublisherCloseResult, PublisherStats } from '../publish/index.js';
+import type { MqttSourceStats } from './mqtt-source.js';
 
 export interface NativeReaderStats {
   readerId: string;
@@ -16,6 +17,8 @@ export interface NativeReaderStats {
 export interface NativeAdapterStats {
   readers: NativeReaderStats[];
   publisher: PublisherStats;
+  /** The MQTT input, when any reader has topics: messages taken and backpressure pauses. */
+  mqttInput?: MqttSourceStats;
 }
 
 /** A running native-payload adapter (see startNativeAdapter). */

@@ -3,3 +3,4 @@ export { createPublisher, type PublisherDeps } from './publisher.js';
 export { PublisherOptions, parsePublisherOptions, type PublisherOptionsInput } from './options.js';
 export { PublishError, PublishErrorCode } from './errors.js';
 export type { DeadLetterInput, Publisher, PublisherCloseResult, PublisherStats } from './types.js';
+export type { SequenceGapTotals } from './reader-presence.js';

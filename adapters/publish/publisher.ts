@@ -19,7 +19,7 @@ import { connectMqtt, endMqtt } from './mqtt-connection.js';
 import { parsePublisherOptions, type PublisherOptions, type PublisherOptionsInput } from './options.js';
 import { Outbox, type OutgoingMessage } from './outbox.js';
 import { ReaderBatcher } from './reader-batcher.js';
-import { ReaderPresence } from './reader-presence.js';
+import { ReaderPresence, type SequenceGapTotals } from './reader-presence.js';
 import type { DeadLetterInput, Publisher, PublisherCloseResult, PublisherStats } from './types.js';
 
 export interface PublisherDeps {
@@ -51,6 +51,7 @@ class MqttPublisher implements Publisher {
   private readonly outbox: Outbox;
   private readonly batchers = new Map<string, ReaderBatcher>();
   private readonly presences = new Map<string, ReaderPresence>();
+  private readonly sequenceGaps = new Map<string, SequenceGapTotals>();
   private closing: Promise<PublisherCloseResult> | undefined;
   private readonly disk: DiskQueue | undefined;
   private readonly headTimer: NodeJS.Timeout | undefined;
@@ -165,8 +166,21 @@ class MqttPublisher implements Publisher {
         logger: this.logger,
       });
       this.presences.set(readerId, presence);
+      const gaps = this.sequenceGaps.get(readerId);
+      if (gaps !== undefined) presence.setSequenceGaps(gaps, false);
     }
     presence.set(state, detail);
+  }
+
+  /**
+   * Totals of jumps in a reader's own event counter (Zebra eventNum), shown in its retained
+   * status: republished at once without a health interval, else by the next heartbeat.
+   */
+  setSequenceGaps(readerId: string, totals: SequenceGapTotals): void {
+    this.checkReaderId(readerId);
+    this.sequenceGaps.set(readerId, { ...totals });
+    if (this.closing !== undefined) return;
+    this.presences.get(readerId)?.setSequenceGaps(totals, this.options.healthIntervalMs === 0);
   }
 
   whenWritable(): Promise<void> {

@@ -5,6 +5,12 @@ import type { Logger } from '../../runtime/logger.js';
 import { ReaderStatus, mqttTopics, parseWith, type ReaderState } from '../../schemas/index.js';
 import { connectMqtt, endMqtt } from './mqtt-connection.js';
 
+/** Jumps in a reader's own event counter and the events they lost (ReaderStatus fields). */
+export interface SequenceGapTotals {
+  sequenceGaps: number;
+  missingEvents: number;
+}
+
 export interface PresenceSettings {
   mqttUrl: string;
   clientId: string;
@@ -35,6 +41,7 @@ export class ReaderPresence {
   private readonly topic: string;
   private current: ReaderStatus | undefined;
   private acked = 0;
+  private gaps: SequenceGapTotals | undefined;
 
   constructor(private readonly settings: PresenceSettings) {
     this.topic = mqttTopics.status(settings.site, settings.readerId);
@@ -77,6 +84,7 @@ export class ReaderPresence {
       state,
       atUs: this.settings.clock.nowUs(),
       ...(detail === undefined ? {} : { detail: detail.slice(0, 500) }),
+      ...this.gaps,
     });
     const changed = this.current?.state !== state;
     this.current = status;
@@ -98,6 +106,21 @@ export class ReaderPresence {
     if (this.client.connected) void this.publish(this.current);
   }
 
+  /**
+   * The reader's sequence-gap totals, carried by every status from now on (health heartbeats
+   * included). Republished at once when `republish`; otherwise the next heartbeat carries them.
+   */
+  setSequenceGaps(totals: SequenceGapTotals, republish: boolean): void {
+    this.gaps = { ...totals };
+    if (this.current === undefined) return;
+    this.current = parseWith(ReaderStatus, 'ReaderStatus', {
+      ...this.current,
+      atUs: this.settings.clock.nowUs(),
+      ...this.gaps,
+    });
+    if (republish && this.client.connected) void this.publish(this.current);
+  }
+
   /** Publish `offline`, wait for its PUBACK (up to `timeoutMs`), then disconnect. */
   async close(detail: string, timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -110,6 +133,7 @@ export class ReaderPresence {
         state: 'offline',
         atUs: this.settings.clock.nowUs(),
         detail,
+        ...this.gaps,
       });
       delivered = await this.publish(this.current, timeoutMs);
     }

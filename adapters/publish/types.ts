@@ -1,3 +1,4 @@
+import type { SequenceGapTotals } from './reader-presence.js';
 import type { ReaderState, TagRead } from '../../schemas/index.js';
 
 /** Input that was refused, on its way to the dead-letter topic. */
@@ -77,6 +78,11 @@ export interface Publisher {
   deadLetter(input: DeadLetterInput): boolean;
   /** Publish the reader's retained status (`online` when its port opens, `offline` when it closes). */
   setReaderStatus(readerId: string, state: ReaderState, detail?: string): void;
+  /**
+   * Totals of jumps in the reader's own event counter (Zebra eventNum) since start, carried in its
+   * retained status (`sequenceGaps`, `missingEvents`) and every health republish after.
+   */
+  setSequenceGaps(readerId: string, totals: SequenceGapTotals): void;
   /** Resolves once the backlog is down to half the high-water mark (or at close). */
   whenWritable(): Promise<void>;
   /** Form batches from every partly filled buffer now instead of at the linger deadline. */

@@ -16,7 +16,8 @@ export interface SerialDevice extends Duplex {
 export type SerialDeviceFactory = (options: SerialReaderOptions) => SerialDevice;
 
 /** What a reader client needs from the publisher. */
-export type ReadSink = Pick<Publisher, 'push' | 'deadLetter' | 'setReaderStatus' | 'whenWritable'>;
+export type ReadSink = Pick<Publisher, 'push' | 'deadLetter' | 'setReaderStatus' | 'whenWritable'> &
+  Partial<Pick<Publisher, 'setSequenceGaps'>>;
 
 /**
  * connecting: first open in progress; open: reading; reopening: the device is away and the client

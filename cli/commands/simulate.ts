@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { loadConfig } from '../../runtime/config.js';
+import { DEFAULT_MQTT_URL, loadConfig } from '../../runtime/config.js';
+import { ConfigError } from '../../runtime/errors.js';
 import {
   PROFILES,
   createSimulation,
@@ -13,6 +14,16 @@ import {
   type SimulatedRead,
   type Simulation,
 } from '../../simulators/index.js';
+import {
+  LINE_FORMATS,
+  PAYLOAD_FORMATS,
+  ReaderTextFormatter,
+  openHttpTarget,
+  openMqttTarget,
+  openSerialTarget,
+  type EmitTarget,
+} from '../../simulators/emit-targets.js';
+import type { SimulatedFormat } from '../../simulators/formats/index.js';
 
 interface SimulateFlags {
   site?: string;
@@ -31,6 +42,11 @@ interface SimulateFlags {
   out?: 'jsonl' | 'none';
   serialLinks?: string;
   backpressure: 'wait' | 'drop';
+  format?: SimulatedFormat;
+  tz: string;
+  mqttUrl?: string;
+  emitMqttTopic?: string;
+  emitHttp?: string;
 }
 
 function number(what: string, check: (n: number) => boolean): (value: string) => number {
@@ -64,14 +80,17 @@ export function simulateCommand(): Command {
         'Reads carry virtual time; the same seed and --start give byte-identical output.\n\n' +
         '--out jsonl prints one {"readerId":…,"read":{TagRead}} line per read on stdout. ' +
         '--serial-links DIR creates one pseudo-terminal per reader, linked as DIR/<readerId>, and writes ' +
-        "each reader's reads there as jsonl lines in real time: point the serial adapter at DIR/<readerId>. " +
+        "each reader's reads there as jsonl lines (or --format) in real time: point the serial adapter at DIR/<readerId>. " +
+        '--format with --emit-mqtt-topic or --emit-http sends native reader payloads instead. ' +
         'A summary goes to stderr at the end; Ctrl-C stops cleanly.',
     )
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  $ bondtrack simulate --profile test --duration 60 --pallets 20 --truth truth.jsonl > reads.jsonl\n' +
-        '  $ bondtrack simulate --serial-links /tmp/bt-readers --duration 0     # until Ctrl-C, real time\n',
+        '  $ bondtrack simulate --serial-links /tmp/bt-readers --duration 0     # until Ctrl-C, real time\n' +
+        '  $ bondtrack simulate --serial-links /tmp/bt-readers --format alien-text --tz Asia/Shanghai\n' +
+        "  $ bondtrack simulate --format impinj-iot --emit-http 'http://127.0.0.1:8088/readers/{readerId}'\n",
     )
     .option(
       '--site <file>',
@@ -138,18 +157,70 @@ export function simulateCommand(): Command {
         .choices(['drop', 'wait'])
         .default('drop'),
     )
+    .addOption(
+      new Option(
+        '--format <format>',
+        'what readers send: a line format on --serial-links (default jsonl), or a native payload ' +
+          'format with --emit-mqtt-topic / --emit-http',
+      ).choices([...LINE_FORMATS, ...PAYLOAD_FORMATS]),
+    )
+    .option('--tz <zone>', 'IANA zone Alien readers print local time in', 'UTC')
+    .option(
+      '--emit-mqtt-topic <template>',
+      "publish each reader's payloads (QoS 1) to this topic, {readerId} expanded, e.g. 'readers/{readerId}/events'",
+    )
+    .option('--mqtt-url <url>', 'broker for --emit-mqtt-topic (default: env MQTT_URL, else config)')
+    .option(
+      '--emit-http <url>',
+      "POST each reader's payloads to URL, {readerId} expanded, e.g. http://127.0.0.1:8088/readers/{readerId}",
+    )
     .action(async (flags: SimulateFlags) => {
       await simulate(flags);
     });
 }
 
+/** The one place reads go besides stdout, checked against --format. */
+type Emit = 'serial' | 'mqtt' | 'http' | undefined;
+
+function chooseEmit(flags: SimulateFlags): Emit {
+  const chosen = [
+    flags.serialLinks === undefined ? undefined : ('serial' as const),
+    flags.emitMqttTopic === undefined ? undefined : ('mqtt' as const),
+    flags.emitHttp === undefined ? undefined : ('http' as const),
+  ].filter((e) => e !== undefined);
+  if (chosen.length > 1) throw new ConfigError('use one of --serial-links, --emit-mqtt-topic, --emit-http');
+  const emit = chosen[0];
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: flags.tz });
+  } catch {
+    throw new ConfigError(`--tz must be an IANA time zone such as Asia/Shanghai, got "${flags.tz}"`);
+  }
+  const format = flags.format;
+  if (format === undefined) {
+    if (emit === 'mqtt' || emit === 'http')
+      throw new ConfigError(`--format is required with --emit-${emit === 'mqtt' ? 'mqtt-topic' : 'http'}`);
+    return emit;
+  }
+  const isLine = (LINE_FORMATS as readonly string[]).includes(format);
+  if (emit === undefined)
+    throw new ConfigError('--format needs --serial-links, --emit-mqtt-topic or --emit-http');
+  if (emit === 'serial' && !isLine)
+    throw new ConfigError(`--serial-links prints a line format (${LINE_FORMATS.join(', ')}), got ${format}`);
+  if (emit !== 'serial' && isLine)
+    throw new ConfigError(
+      `--emit-${emit} sends a payload format (${PAYLOAD_FORMATS.join(', ')}), got ${format}`,
+    );
+  return emit;
+}
+
 async function simulate(flags: SimulateFlags): Promise<void> {
-  const out = flags.out ?? (flags.serialLinks === undefined ? 'jsonl' : 'none');
+  const emit = chooseEmit(flags);
+  const out = flags.out ?? (emit === undefined ? 'jsonl' : 'none');
   const pace = {
     durationSec: flags.duration === 0 ? Infinity : flags.duration,
-    speed: flags.speed ?? (flags.serialLinks === undefined ? 0 : 1),
+    speed: flags.speed ?? (emit === undefined ? 0 : 1),
   };
-  const config = await loadConfig({ siteFile: flags.site });
+  const config = await loadConfig({ siteFile: flags.site, mqttUrl: flags.mqttUrl });
   const scenario = await loadScenario({
     siteFile: config.siteFile,
     manifestFile: flags.manifest,
@@ -196,7 +267,56 @@ async function simulate(flags: SimulateFlags): Promise<void> {
   let readsByReader: Record<string, number> = {};
   let readsDropped = 0;
   try {
-    if (flags.serialLinks !== undefined) {
+    if (emit !== undefined && (emit !== 'serial' || (flags.format ?? 'jsonl') !== 'jsonl')) {
+      // Any format but jsonl on ptys goes through an emit target, lossless (the run waits for it).
+      const formatter = new ReaderTextFormatter(flags.format ?? 'jsonl', flags.tz);
+      const readerIds = scenario.site.readers.map((r) => r.id);
+      let ptys: Awaited<ReturnType<typeof openReaderPtys>> | undefined;
+      let target: EmitTarget;
+      if (emit === 'serial') {
+        ptys = await openReaderPtys(flags.serialLinks!, readerIds);
+        process.stderr.write(
+          `bondtrack simulate: ${ptys.pairs.size} readers linked in ${flags.serialLinks}/ (${formatter.format})\n`,
+        );
+        const paths = new Map([...ptys.pairs].map(([id, pair]) => [id, pair.readerPath]));
+        target = await openSerialTarget(paths, formatter).catch(async (err: unknown) => {
+          await ptys?.close();
+          throw err;
+        });
+      } else if (emit === 'mqtt') {
+        target = await openMqttTarget(config.mqttUrl ?? DEFAULT_MQTT_URL, flags.emitMqttTopic!, formatter);
+      } else {
+        target = openHttpTarget(flags.emitHttp!, formatter);
+      }
+      let closing: Promise<void> | undefined;
+      const closeTarget = (): Promise<void> => (closing ??= target.close());
+      // Closing frees a send held by a pty nobody reads.
+      const onAbort = (): void => void closeTarget().catch(() => undefined);
+      controller.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        await paceSimulation(simulation, { ...pace, signal: controller.signal }, async (reads) => {
+          const byReader = new Map<string, SimulatedRead['read'][]>();
+          for (const { readerId, read } of reads) {
+            readsByReader[readerId] = (readsByReader[readerId] ?? 0) + 1;
+            const list = byReader.get(readerId);
+            if (list) list.push(read);
+            else byReader.set(readerId, [read]);
+          }
+          // Printed first: what stdout shows was sent, or not sent at all once stopped.
+          writeDueCustoms();
+          await printReads(reads);
+          if (controller.signal.aborted) return;
+          await Promise.all([...byReader].map(([readerId, list]) => target.send(readerId, list)));
+        });
+      } catch (err) {
+        // A send cut short by Ctrl-C is the stop, not a failure.
+        if (!controller.signal.aborted) throw err;
+      } finally {
+        controller.signal.removeEventListener('abort', onAbort);
+        await closeTarget();
+        await ptys?.close();
+      }
+    } else if (flags.serialLinks !== undefined) {
       const ptys = await openReaderPtys(
         flags.serialLinks,
         scenario.site.readers.map((r) => r.id),

@@ -16,6 +16,7 @@ import {
 } from '../../schemas/index.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
 import type { OutputRecord } from '../runtime/stage.js';
+import { GroupSender } from './group-sender.js';
 import { RecentIds } from './recent-ids.js';
 
 export interface BridgeOptions {
@@ -27,7 +28,10 @@ export interface BridgeOptions {
   shareGroup?: string | null;
   /** Site to bridge, or `+` for all. Default `+`. */
   site?: string;
-  /** Parallel MQTT connections in the share group (each acknowledges its messages in order). Default 2. */
+  /**
+   * Parallel MQTT connections in the share group. Each acknowledges its messages in order, one at a
+   * time after Kafka has it; their messages share Kafka sends (group commit). Default 8.
+   */
   connections?: number;
   /** Client id prefix; a stable id keeps the broker-side session (and its queued messages) across restarts. */
   clientIdPrefix?: string;
@@ -59,6 +63,7 @@ export class Bridge {
   };
   private readonly clients: MqttClient[] = [];
   private producer: Producer | undefined;
+  private sender: GroupSender | undefined;
   private readonly recent: RecentIds;
 
   constructor(
@@ -75,11 +80,12 @@ export class Bridge {
     const producer = createStageProducer(this.kafka);
     await producer.connect();
     this.producer = producer;
+    this.sender = new GroupSender(producer);
     const group = this.options.shareGroup === undefined ? 'bondtrack-bridge' : this.options.shareGroup;
     const site = this.options.site ?? '+';
     const prefix = this.options.clientIdPrefix ?? `bondtrack-bridge-${randomBytes(4).toString('hex')}`;
     const filters = [mqttTopics.allReads(site), mqttTopics.allStatus(site), mqttTopics.allDeadLetters(site)];
-    for (let i = 0; i < (this.options.connections ?? 2); i++) {
+    for (let i = 0; i < (this.options.connections ?? 8); i++) {
       const client = mqtt.connect(this.options.mqttUrl, {
         clientId: `${prefix}-${i}`,
         clean: false,
@@ -124,11 +130,7 @@ export class Bridge {
     if (!where) return;
     const record = this.toRecord(where, payload, retained);
     if (!record) return;
-    await this.producer!.send({
-      topic: record.topic,
-      messages: [{ key: record.key, value: record.value }],
-      acks: -1,
-    });
+    await this.sender!.send(record);
     // Remembered only once Kafka has it: a failed send must not turn the redelivery into a "replay".
     if (record.batchId !== undefined) {
       this.recent.add(record.batchId);

@@ -1,0 +1,92 @@
+import type { BenchResult } from './run-bench.js';
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows
+    .map((r) =>
+      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '),
+    )
+    .join('\n');
+}
+
+/** The human-readable report: headline figures, per-component usage, per-stage drain, baselines. */
+export function formatReport(r: BenchResult): string {
+  const out: string[] = [];
+  out.push(
+    `${r.command}  (site ${r.site}, ${r.readers} readers × ${fmt(r.ratePerReader)} reads/s × ${r.durationSec} s, ${r.batch} reads per batch)`,
+  );
+  out.push('');
+  const headline: string[][] = [
+    ['figure', 'value'],
+    ['reads sent', fmt(r.readsSent)],
+    ['offered reads/s', fmt(r.offeredReadsPerSec)],
+    ['pipeline reads/s (until every stage drained)', fmt(r.readsPerSec)],
+    ['reads in raw topic', fmt(r.readsInRawTopic)],
+    ['lost', fmt(r.lost)],
+    ['duplicated batches', fmt(r.duplicated)],
+    ['observations stored', fmt(r.observationsStored)],
+    ['zone events stored', fmt(r.zoneEventsStored)],
+    [
+      'read → stored event p50 / p95 / p99 ms',
+      `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p95)} / ${fmt(r.latencyMs.p99)}`,
+    ],
+    [
+      '  of which read → produced by locate p50 / p99',
+      `${fmt(r.latencySplitMs.decide.p50)} / ${fmt(r.latencySplitMs.decide.p99)}`,
+    ],
+    [
+      '  of which produced → stored p50 / p99',
+      `${fmt(r.latencySplitMs.store.p50)} / ${fmt(r.latencySplitMs.store.p99)}`,
+    ],
+  ];
+  out.push(table(headline));
+  out.push('');
+  const usage: string[][] = [['component', 'cpu s', 'reads per cpu s', 'peak RSS MB']];
+  for (const [name, u] of Object.entries(r.components))
+    usage.push([
+      name,
+      fmt(u.cpuSec, 1),
+      fmt((name === 'loadgen' ? r.readsSent : r.readsInRawTopic) / Math.max(u.cpuSec, 0.01)),
+      fmt(u.peakRssMb, 0),
+    ]);
+  out.push(table(usage));
+  out.push('');
+  const drain: string[][] = [['stage', 'lag at load end', 'drained after s', 'own share s', 'lag at end']];
+  for (const [name, d] of Object.entries(r.drain))
+    drain.push([
+      name,
+      fmt(d.lagAtLoadEnd),
+      d.drainSec === null ? 'not drained' : fmt(d.drainSec, 1),
+      d.ownDrainSec === null ? '-' : fmt(d.ownDrainSec, 1),
+      fmt(d.lagAtEnd),
+    ]);
+  out.push(table(drain));
+  out.push(`bottleneck: ${r.bottleneck ?? 'none (every stage kept up with the offered load)'}`);
+  if (r.baselines && r.ratios) {
+    out.push('');
+    out.push(
+      table([
+        ['raw baseline', 'raw /s', 'ours ÷ raw'],
+        [
+          'kafkajs batch consume of the raw topic (reads)',
+          fmt(r.baselines.kafkaConsumeReadsPerSec),
+          fmt(r.ratios.kafkaConsume, 3),
+        ],
+        [
+          `COPY of the ${fmt(r.baselines.copyRows)} observation rows (rows)`,
+          fmt(r.baselines.copyRowsPerSec),
+          fmt(r.ratios.copy, 3),
+        ],
+        [
+          'MQTT publish/subscribe of the same payloads (reads)',
+          fmt(r.baselines.mqttReadsPerSec),
+          fmt(r.ratios.mqtt, 3),
+        ],
+      ]),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

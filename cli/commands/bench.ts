@@ -1,0 +1,135 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { formatReport } from '../../bench/pipeline/report.js';
+import { runBench } from '../../bench/pipeline/run-bench.js';
+import { DEFAULT_DATABASE_URL, DEFAULT_MQTT_URL } from '../../runtime/config.js';
+import { configFromFlags } from '../connection-options.js';
+
+interface BenchFlags {
+  config?: string;
+  mqttUrl?: string;
+  kafkaBrokers?: string;
+  databaseUrl?: string;
+  readers: number;
+  rate: number;
+  duration: number;
+  batch: number;
+  inFlight: number;
+  pallets: number;
+  moves: number;
+  drainTimeout: number;
+  baselines: boolean;
+  keep: boolean;
+  json: boolean;
+  progress: boolean;
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+export function benchCommand(): Command {
+  const command = new Command('bench')
+    .summary('flood the whole pipeline on the real services and measure it against raw baselines')
+    .description(
+      'N simulated readers × R reads/s for D seconds: ReadBatches published straight to MQTT (QoS 1, ' +
+        'capped in flight), through bridge, dedup, locate and sink run as child processes, into ' +
+        'PostgreSQL. Reports reads/s, loss and duplicates in the raw topic, read → stored zone event ' +
+        'latency, CPU and peak RSS per component, how long each stage took to drain (the bottleneck), ' +
+        'and raw baselines (kafkajs consume, COPY, MQTT publish/subscribe) with ours ÷ raw. Topics, ' +
+        'schema and site id are random and removed afterwards. See docs/benchmark.md.',
+    )
+    .addOption(new Option('--config <file>', 'config file, YAML or JSON (env BONDTRACK_CONFIG)'))
+    .addOption(new Option('--mqtt-url <url>', 'MQTT broker (env MQTT_URL)'))
+    .addOption(
+      new Option('--kafka-brokers <list>', 'Kafka bootstrap servers, host:port,… (env KAFKA_BROKERS)'),
+    )
+    .addOption(new Option('--database-url <url>', 'PostgreSQL/TimescaleDB URL (env DATABASE_URL)'))
+    .addOption(
+      new Option('--readers <n>', 'simulated readers').argParser(positiveInt('--readers')).default(20),
+    )
+    .addOption(
+      new Option('--rate <n>', 'reads per second per reader').argParser(positiveInt('--rate')).default(1000),
+    )
+    .addOption(
+      new Option('--duration <s>', 'seconds of load').argParser(positiveInt('--duration')).default(30),
+    )
+    .addOption(
+      new Option('--batch <n>', 'reads per ReadBatch').argParser(positiveInt('--batch')).default(200),
+    )
+    .addOption(
+      new Option('--in-flight <n>', 'QoS 1 publishes awaiting PUBACK')
+        .argParser(positiveInt('--in-flight'))
+        .default(64),
+    )
+    .addOption(
+      new Option('--pallets <n>', 'pallets per zone (one zone per reader)')
+        .argParser(positiveInt('--pallets'))
+        .default(50),
+    )
+    .addOption(
+      new Option('--moves <n>', 'pallets moved to another zone per second')
+        .argParser(positiveInt('--moves'))
+        .default(20),
+    )
+    .addOption(
+      new Option('--drain-timeout <s>', 'longest wait for the stages to drain')
+        .argParser(positiveInt('--drain-timeout'))
+        .default(120),
+    )
+    .addOption(
+      new Option('--no-baselines', 'skip the raw COPY and MQTT baselines (the raw topic is still counted)'),
+    )
+    .addOption(new Option('--keep', 'keep the topics and the schema').default(false))
+    .addOption(new Option('--json', 'print one JSON object instead of the table').default(false))
+    .addOption(new Option('--no-progress', 'no progress bar on stderr'))
+    .addHelpText('after', '\nExample:\n  bondtrack bench --readers 50 --rate 2000 --duration 60 --json\n');
+  command.action(async (flags: BenchFlags) => {
+    const config = await configFromFlags({
+      config: flags.config,
+      mqttUrl: flags.mqttUrl,
+      kafkaBrokers: flags.kafkaBrokers,
+      databaseUrl: flags.databaseUrl,
+    });
+    const bar = flags.progress
+      ? new cliProgress.SingleBar(
+          {
+            format: '{phase} [{bar}] {percentage}% {value}/{total}',
+            stream: process.stderr,
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+    let currentPhase = '';
+    const result = await runBench({
+      readers: flags.readers,
+      rate: flags.rate,
+      durationSec: flags.duration,
+      batch: flags.batch,
+      maxInFlight: flags.inFlight,
+      palletsPerZone: flags.pallets,
+      movesPerSec: flags.moves,
+      drainTimeoutSec: flags.drainTimeout,
+      baselines: flags.baselines,
+      keep: flags.keep,
+      mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,
+      kafkaBrokers: config.kafkaBrokers,
+      databaseUrl: config.databaseUrl ?? DEFAULT_DATABASE_URL,
+      onPhase: (phase, done, total) => {
+        if (!bar) return;
+        if (phase !== currentPhase) {
+          if (currentPhase) bar.stop();
+          currentPhase = phase;
+          bar.start(total, done, { phase: phase.padEnd(17) });
+        } else bar.update(done);
+      },
+    }).finally(() => bar?.stop());
+    process.stdout.write(flags.json ? `${JSON.stringify(result)}\n` : formatReport(result));
+  });
+  return command;
+}
