@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { BondtrackError, describeError } from '../runtime/errors.js';
 import { accuracyCommand } from './commands/accuracy.js';
 import { adapterCommand } from './commands/adapter.js';
+import { benchCommand } from './commands/bench.js';
 import { customsCommand } from './commands/customs.js';
 import { dashboardsCommand } from './commands/dashboards.js';
 import { dbCommand } from './commands/db.js';
@@ -10,6 +11,7 @@ import { epcCommand } from './commands/epc.js';
 import { epcisCommand } from './commands/epcis.js';
 import { parseCommand } from './commands/parse.js';
 import { pipelineCommand } from './commands/pipeline.js';
+import { replayCommand } from './commands/replay.js';
 import { servicesCommand } from './commands/services.js';
 import { simulateCommand } from './commands/simulate.js';
 
@@ -29,6 +31,7 @@ program.addCommand(servicesCommand());
 program.addCommand(simulateCommand());
 program.addCommand(adapterCommand());
 program.addCommand(pipelineCommand());
+program.addCommand(replayCommand());
 program.addCommand(demoCommand());
 program.addCommand(dbCommand());
 program.addCommand(parseCommand());
@@ -37,6 +40,7 @@ program.addCommand(accuracyCommand());
 program.addCommand(dashboardsCommand());
 program.addCommand(epcisCommand());
 program.addCommand(epcCommand());
+program.addCommand(benchCommand());
 
 try {
   await program.parseAsync(process.argv);

@@ -6,13 +6,19 @@ import { Bridge, type BridgeOptions } from './bridge/bridge.js';
 import { DedupStage } from './dedup/dedup-stage.js';
 import { LocateStage } from './locate/locate-stage.js';
 import { createKafka } from './runtime/kafka.js';
+import { ensureChangelogTopic } from './runtime/changelog.js';
 import { StageRunner } from './runtime/stage-runner.js';
-import { ensureTopics } from './runtime/topics.js';
+import { ensureTopics, PARTITIONS } from './runtime/topics.js';
 import { SinkStage } from './sink/sink-stage.js';
 import { SiteIndex } from './site/site-index.js';
 
 export const STAGE_NAMES = ['bridge', 'dedup', 'locate', 'sink'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
+
+/** The locate stage's compacted changelog: per-pallet state, restored when partitions move. */
+export function locateStateTopic(topicPrefix: string): string {
+  return `${topicPrefix}.locate-state.v1`;
+}
 
 export interface PipelineOptions {
   stages: readonly StageName[];
@@ -54,6 +60,8 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   await admin.connect();
   try {
     await ensureTopics(admin, topics);
+    if (options.stages.includes('locate'))
+      await ensureChangelogTopic(admin, locateStateTopic(options.topicPrefix), PARTITIONS.observations);
   } finally {
     await admin.disconnect();
   }
@@ -99,6 +107,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         {
           manifest: manifest ? new Set(manifest.pallets.map((p) => p.epc)) : undefined,
           ssccToEpc: manifest ? new Map(manifest.pallets.map((p) => [p.sscc, p.epc])) : undefined,
+          stateTopic: locateStateTopic(options.topicPrefix),
         },
       );
       const runner = new StageRunner(kafka, stage, log.child({ stage: 'locate' }), runnerOptions);

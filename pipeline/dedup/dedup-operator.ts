@@ -18,8 +18,10 @@ export interface DedupOptions {
   /** How far behind the newest read of a reader a read may arrive and still join its window. Default 1 s. */
   allowedLatenessUs?: number;
   /**
-   * Processing time after which a silent reader's open windows are closed anyway, so the last reads
-   * before a reader goes quiet are not held forever. Default 5 s.
+   * Processing time after which a silent input partition's open windows are closed anyway (all its
+   * readers at once, in reader order), so the last reads before the input goes quiet are not held
+   * forever. A silent reader in a partition that still has input is flushed after 3× this.
+   * Default 5 s.
    */
   idleFlushUs?: number;
   /**
@@ -95,6 +97,8 @@ export class DedupOperator {
   private readonly windowUs: number;
   private readonly latenessUs: number;
   private readonly idleFlushUs: number;
+  /** Processing time of the last batch per input partition (idle flushes). */
+  private readonly partitionActivityUs = new Map<number, number>();
   private readonly clockCheck: ReaderClockCheck | undefined;
   private readonly emitFirstRead: boolean;
   private readonly firstReadGapUs: number;
@@ -145,6 +149,7 @@ export class DedupOperator {
     }
     reader.partition = from.partition;
     reader.lastActivityUs = this.clock.nowUs();
+    this.partitionActivityUs.set(from.partition, reader.lastActivityUs);
     const out: Observation[] = [];
     const closedBeforeUs = reader.maxEventUs - this.latenessUs;
     let reads: readonly TagRead[] = batch.reads;
@@ -196,8 +201,18 @@ export class DedupOperator {
   tick(): Observation[] {
     const now = this.clock.nowUs();
     const out: Observation[] = [];
-    for (const [readerId, reader] of this.store.entries()) {
-      if (reader.windows.size > 0 && now - reader.lastActivityUs >= this.idleFlushUs) {
+    // A whole partition at once and in reader order, not reader by reader as each falls idle nor in
+    // the store's insertion order: how a flood's last batches fall into fetches and ticks, and the
+    // order a worker that rebuilt its windows from a replay met the readers in, must not change
+    // the order locate sees the flushed windows in.
+    const readers = [...this.store.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [readerId, reader] of readers) {
+      const partitionIdleUs = now - (this.partitionActivityUs.get(reader.partition) ?? 0);
+      const readerIdleUs = now - reader.lastActivityUs;
+      if (
+        reader.windows.size > 0 &&
+        (partitionIdleUs >= this.idleFlushUs || readerIdleUs >= 3 * this.idleFlushUs)
+      ) {
         this.close(readerId, reader, Number.POSITIVE_INFINITY, out);
       }
     }
@@ -222,6 +237,7 @@ export class DedupOperator {
     for (const [readerId, reader] of [...this.store.entries()]) {
       if (partitions.has(reader.partition)) this.store.delete(readerId);
     }
+    for (const p of partitions) this.partitionActivityUs.delete(p);
   }
 
   /** True when the antenna has not seen the tag for `firstReadGapUs`; remembers this read. */

@@ -25,4 +25,15 @@ export class AntennaLevels {
     this.levels.set(key, level + 0.05 * (rssi - level));
     return true;
   }
+
+  /** The learned levels, sorted by antenna (deterministic), for a changelog. */
+  snapshot(): Array<[string, number]> {
+    return [...this.levels.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /** Replace the levels with a snapshot's. */
+  load(snapshot: ReadonlyArray<readonly [string, number]>): void {
+    this.levels.clear();
+    for (const [key, level] of snapshot) this.levels.set(key, level);
+  }
 }

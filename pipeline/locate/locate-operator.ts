@@ -104,7 +104,8 @@ export class LocateOperator {
   private readonly dedupWindowUs: number;
   private readonly useFirstReads: boolean;
   private readonly halfLifeUs: number;
-  private readonly levels: AntennaLevels;
+  /** Learned per-antenna RSSI levels (part of the state a changelog keeps). */
+  readonly levels: AntennaLevels;
 
   constructor(
     private readonly site: SiteIndex,

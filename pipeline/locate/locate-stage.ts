@@ -16,29 +16,64 @@ import { PalletTimers, type PalletTimerState } from '../rules/pallet-timers.js';
 import { ZoneRules } from '../rules/zone-rules.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
 import { decodeRecord } from '../runtime/decode-record.js';
-import type { OutputRecord, Stage } from '../runtime/stage.js';
+import type { OutputRecord, Stage, StageChangelog } from '../runtime/stage.js';
 import type { SiteIndex } from '../site/site-index.js';
 import { LocateOperator, type LocateOptions, type PalletState } from './locate-operator.js';
+import {
+  decodeMeta,
+  decodePallet,
+  encodeMeta,
+  encodePallet,
+  META_KEY,
+  type SeenWindows,
+} from './locate-state.js';
 
 export interface LocateStageOptions extends LocateOptions {
   /** EPCs the site expects; a tag outside it in the bonded area raises UNKNOWN_TAG. */
   manifest?: ReadonlySet<string>;
   /** Resolves an SSCC in a customs message to its EPC. */
   ssccToEpc?: ReadonlyMap<string, string>;
+  /**
+   * Compacted changelog topic of the per-pallet state (`{prefix}.locate-state.v1`, same partition
+   * count as observations). Without it state lives in memory only.
+   */
+  stateTopic?: string;
+}
+
+/** Pallet entries per changelog segment: at a few KB each at most, a segment stays well under 1 MB. */
+const SEGMENT_PALLETS = 100;
+
+/** Everything locate and the timers hold for one input partition: restored and dropped together. */
+interface PartitionState {
+  operator: LocateOperator;
+  pallets: MemoryStateStore<PalletState>;
+  timers: PalletTimers;
+  timerStates: MemoryStateStore<PalletTimerState>;
+  /** Per EPC, the newest window end applied per reader/antenna: a replayed observation is skipped. */
+  seen: Map<string, SeenWindows>;
+  /** Input offsets below this were applied to the state (it came from the changelog). */
+  nextOffset: number;
 }
 
 /**
  * The locate + rules stage: observations (keyed by EPC) in, zone events and alerts out. Customs
  * status is read by every worker in full (a global table) from the customs topic.
+ *
+ * State is kept per input partition (pallet evidence, timers, learned antenna levels, event-time
+ * watermark), so what a partition emits depends only on that partition's records, whichever worker
+ * holds it. With a `stateTopic`, every batch's changed entries go to the changelog after its
+ * outputs and before the offset commit; a worker that gains a partition reads its changelog first.
  */
 export class LocateStage implements Stage {
   readonly name = 'locate';
   readonly inputs: string[];
-  readonly operator: LocateOperator;
   readonly customs = new CustomsTable();
+  readonly changelog: StageChangelog | undefined;
   private readonly rules: ZoneRules;
-  readonly timers: PalletTimers;
+  private readonly partitions = new Map<number, PartitionState>();
   private customsConsumer: Consumer | undefined;
+  /** Observations skipped because the restored state already held them. */
+  skippedReplays = 0;
 
   constructor(
     private readonly kafka: Kafka,
@@ -50,9 +85,22 @@ export class LocateStage implements Stage {
     private readonly options: LocateStageOptions = {},
   ) {
     this.inputs = [topics.observations];
-    this.operator = new LocateOperator(site, new MemoryStateStore<PalletState>(), options);
     this.rules = new ZoneRules(site, this.customs, options.manifest);
-    this.timers = new PalletTimers(site, new MemoryStateStore<PalletTimerState>());
+    const stateTopic = options.stateTopic;
+    this.changelog = stateTopic
+      ? {
+          topic: stateTopic,
+          input: topics.observations,
+          restore: (partition, records) => this.restore(partition, records),
+        }
+      : undefined;
+  }
+
+  /** Pallets tracked over all partitions this worker holds. */
+  get palletCount(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) n += p.pallets.size;
+    return n;
   }
 
   async start(): Promise<void> {
@@ -78,30 +126,150 @@ export class LocateStage implements Stage {
 
   handleBatch(_topic: string, partition: number, messages: KafkaMessage[]): OutputRecord[] {
     const out: OutputRecord[] = [];
+    const state = this.partitionState(partition);
+    const touched = new Set<string>();
+    let applied = false;
     for (const message of messages) {
+      const offset = Number(message.offset);
+      if (offset < state.nextOffset) {
+        this.skippedReplays++;
+        continue;
+      }
+      state.nextOffset = offset + 1;
+      applied = true;
       const observation = decodeRecord(Observation, 'Observation', message.value);
       if (!observation.ok) {
         out.push(this.reject(message, observation.code, observation.reason));
         continue;
       }
       const obs = observation.value;
-      this.timers.seen(obs.epc, obs.site, partition, obs.lastSeenUs);
-      for (const event of this.operator.ingest(obs)) this.emit(event, out);
+      // Dedup replays its open windows after a crash: the same observation may come twice.
+      if (this.isReplayed(state, obs)) continue;
+      touched.add(obs.epc);
+      state.timers.seen(obs.epc, obs.site, partition, obs.lastSeenUs);
+      for (const event of state.operator.ingest(obs)) this.emit(state, event, out);
+      // DWELL_EXCEEDED and MISSING: event-time timers this partition's watermark has now passed.
+      // Fired per record (not per fetched batch), so that batch boundaries do not change the output.
+      for (const alert of state.timers.fire()) {
+        if (alert.epc) touched.add(alert.epc);
+        out.push(this.alertRecord(alert));
+      }
+      // A segment of the changelog is bounded (the broker's request limit) and consistent on its
+      // own: the entries as of this record, then the partition's progress up to it.
+      if (this.changelog && touched.size >= SEGMENT_PALLETS) {
+        this.writeChangelog(partition, state, touched, out);
+        touched.clear();
+        applied = false;
+      }
     }
-    // DWELL_EXCEEDED and MISSING: event-time timers the observations' watermark has now passed.
-    for (const alert of this.timers.fire()) out.push(this.alertRecord(alert));
+    if (this.changelog && applied) this.writeChangelog(partition, state, touched, out);
     return out;
   }
 
   onRevoked(_topic: string, partitions: number[]): void {
-    this.timers.forgetPartitions(new Set(partitions));
-    // State is per EPC; a later issue restores it from a changelog. Until then a moved partition
-    // starts fresh, which can re-announce a pallet's current zone as ARRIVED.
+    // Another worker owns them now and restores their state from the changelog.
+    for (const p of partitions) this.partitions.delete(p);
   }
 
-  private emit(event: ZoneEvent, out: OutputRecord[]): void {
+  private partitionState(partition: number): PartitionState {
+    let state = this.partitions.get(partition);
+    if (!state) {
+      const pallets = new MemoryStateStore<PalletState>();
+      const timerStates = new MemoryStateStore<PalletTimerState>();
+      state = {
+        operator: new LocateOperator(this.site, pallets, this.options),
+        pallets,
+        timers: new PalletTimers(this.site, timerStates),
+        timerStates,
+        seen: new Map(),
+        nextOffset: 0,
+      };
+      this.partitions.set(partition, state);
+    }
+    return state;
+  }
+
+  private isReplayed(state: PartitionState, obs: Observation): boolean {
+    const key = `${obs.readerId}\u0000${obs.antenna}`;
+    let seen = state.seen.get(obs.epc);
+    if (!seen) {
+      seen = {};
+      state.seen.set(obs.epc, seen);
+    }
+    const last = seen[key];
+    if (last !== undefined && obs.lastSeenUs <= last) return true;
+    seen[key] = obs.lastSeenUs;
+    return false;
+  }
+
+  private writeChangelog(
+    partition: number,
+    state: PartitionState,
+    touched: ReadonlySet<string>,
+    out: OutputRecord[],
+  ): void {
+    const topic = this.changelog!.topic;
+    for (const epc of [...touched].sort()) {
+      const value = encodePallet(state.pallets.get(epc), state.timerStates.get(epc), state.seen.get(epc));
+      if (value === undefined) {
+        state.seen.delete(epc);
+        out.push({ topic, key: epc, value: '', tombstone: true, partition });
+      } else out.push({ topic, key: epc, value, partition });
+    }
+    out.push({
+      topic,
+      key: META_KEY,
+      partition,
+      segmentEnd: true,
+      value: encodeMeta({
+        nextOffset: state.nextOffset,
+        ...state.timers.progress,
+        levels: state.operator.levels.snapshot(),
+      }),
+    });
+  }
+
+  private restore(partition: number, records: Array<{ key: string; value: Buffer | null }>): void {
+    this.partitions.delete(partition);
+    const state = this.partitionState(partition);
+    let bad = 0;
+    for (const { key, value } of records) {
+      try {
+        if (key === META_KEY) {
+          if (!value) continue;
+          const meta = decodeMeta(value.toString('utf8'));
+          state.nextOffset = meta.nextOffset;
+          state.timers.progress = { watermarkUs: meta.watermarkUs, lastScanUs: meta.lastScanUs };
+          state.operator.levels.load(meta.levels);
+          continue;
+        }
+        if (!value) {
+          state.pallets.delete(key);
+          state.timerStates.delete(key);
+          state.seen.delete(key);
+          continue;
+        }
+        const entry = decodePallet(value.toString('utf8'));
+        if (entry.locate) state.pallets.set(key, entry.locate);
+        else state.pallets.delete(key);
+        if (entry.timers) state.timerStates.set(key, entry.timers);
+        else state.timerStates.delete(key);
+        if (entry.seen) state.seen.set(key, entry.seen);
+        else state.seen.delete(key);
+      } catch (err) {
+        bad++;
+        this.log.warn({ partition, key, err: describeError(err) }, 'unreadable changelog entry skipped');
+      }
+    }
+    this.log.info(
+      { partition, pallets: state.pallets.size, nextOffset: state.nextOffset, bad },
+      'locate state restored',
+    );
+  }
+
+  private emit(state: PartitionState, event: ZoneEvent, out: OutputRecord[]): void {
     out.push({ topic: this.topics.events, key: event.epc, value: JSON.stringify(event) });
-    this.timers.onEvent(event);
+    state.timers.onEvent(event);
     for (const alert of this.rules.evaluate(event)) out.push(this.alertRecord(alert));
   }
 

@@ -112,6 +112,16 @@ export class PalletTimers {
     return out.sort((a, b) => a.atUs - b.atUs || (a.id < b.id ? -1 : 1));
   }
 
+  /** Event-time progress (watermark and last scan), for a changelog. */
+  get progress(): { watermarkUs: number; lastScanUs: number } {
+    return { watermarkUs: this.watermarkUs, lastScanUs: this.lastScanUs };
+  }
+
+  set progress(p: { watermarkUs: number; lastScanUs: number }) {
+    this.watermarkUs = p.watermarkUs;
+    this.lastScanUs = p.lastScanUs;
+  }
+
   /** Drop the timers of pallets whose input partitions moved to another worker. */
   forgetPartitions(partitions: ReadonlySet<number>): void {
     for (const [epc, s] of [...this.store.entries()]) if (partitions.has(s.partition)) this.store.delete(epc);

@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, Producer, TopicMessages } from 'kafkajs';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { readPartitionsToEnd } from './changelog.js';
 import { createStageProducer } from './producer.js';
 import type { OutputRecord, Stage } from './stage.js';
 
@@ -63,8 +64,13 @@ export class StageRunner {
       const owned = new Map(Object.entries(payload.memberAssignment));
       for (const topic of this.stage.inputs) {
         const keep = new Set(owned.get(topic) ?? []);
-        const revoked = this.ownedPartitions.get(topic)?.filter((p) => !keep.has(p)) ?? [];
+        const before = new Set(this.ownedPartitions.get(topic) ?? []);
+        const revoked = [...before].filter((p) => !keep.has(p));
         if (revoked.length > 0) this.stage.onRevoked?.(topic, revoked);
+        if (topic === this.stage.changelog?.input) {
+          for (const p of revoked) this.toRestore.delete(p);
+          for (const p of keep) if (!before.has(p)) this.toRestore.add(p);
+        }
         this.ownedPartitions.set(topic, [...keep]);
       }
       this.log.info({ stage: this.stage.name, assignment: payload.memberAssignment }, 'partitions assigned');
@@ -79,6 +85,7 @@ export class StageRunner {
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0 || this.stopping) return;
+        if (this.toRestore.size > 0) await this.restore(heartbeat);
         const records = await this.stage.handleBatch(batch.topic, batch.partition, batch.messages);
         this.stats.batches++;
         this.stats.messagesIn += batch.messages.length;
@@ -118,6 +125,32 @@ export class StageRunner {
   }
 
   private readonly ownedPartitions = new Map<string, number[]>();
+  /** Partitions gained since the last restore: their state is read from the changelog first. */
+  private readonly toRestore = new Set<number>();
+
+  private async restore(heartbeat: () => Promise<void>): Promise<void> {
+    const changelog = this.stage.changelog;
+    if (!changelog) return;
+    const partitions = [...this.toRestore].sort((a, b) => a - b);
+    const startedMs = Date.now();
+    // Keep the group membership alive while the changelog is read.
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+    try {
+      const records = await readPartitionsToEnd(this.kafka, changelog.topic, partitions);
+      let count = 0;
+      for (const [partition, list] of records) {
+        changelog.restore(partition, list);
+        count += list.length;
+      }
+      for (const p of partitions) this.toRestore.delete(p);
+      this.log.info(
+        { stage: this.stage.name, partitions, records: count, ms: Date.now() - startedMs },
+        'state restored from changelog',
+      );
+    } finally {
+      clearInterval(beat);
+    }
+  }
 
   /** Error that stopped the stage's produce/commit chain, if any. */
   get error(): unknown {
@@ -144,7 +177,43 @@ export class StageRunner {
     return next;
   }
 
+  /** Outputs first, then the changelog: state never records an effect whose output is not durable. */
   private async produce(records: OutputRecord[]): Promise<void> {
+    const changelog = this.stage.changelog?.topic;
+    if (changelog === undefined) return this.send(records);
+    await this.send(records.filter((r) => r.topic !== changelog));
+    let segment: OutputRecord[] = [];
+    for (const r of records) {
+      if (r.topic !== changelog) continue;
+      segment.push(r);
+      if (r.segmentEnd) {
+        await this.sendRequest(segment);
+        segment = [];
+      }
+    }
+    await this.sendRequest(segment);
+  }
+
+  /**
+   * Outputs in requests of at most ~512 KB (a broker refuses a record batch over
+   * `message.max.bytes`, 1 MB by default); they are idempotent, so a partial send is only replayed.
+   */
+  private async send(records: OutputRecord[]): Promise<void> {
+    let chunk: OutputRecord[] = [];
+    let bytes = 0;
+    for (const r of records) {
+      chunk.push(r);
+      bytes += r.key.length + r.value.length + 64;
+      if (bytes >= 512 * 1024) {
+        await this.sendRequest(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+    }
+    await this.sendRequest(chunk);
+  }
+
+  private async sendRequest(records: OutputRecord[]): Promise<void> {
     if (records.length === 0 || !this.producer) return;
     const byTopic = new Map<string, TopicMessages>();
     for (const r of records) {
@@ -153,7 +222,10 @@ export class StageRunner {
         t = { topic: r.topic, messages: [] };
         byTopic.set(r.topic, t);
       }
-      t.messages.push({ key: r.key, value: r.value });
+      const value = r.tombstone ? null : r.value;
+      t.messages.push(
+        r.partition === undefined ? { key: r.key, value } : { key: r.key, value, partition: r.partition },
+      );
     }
     await this.producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
     this.stats.recordsOut += records.length;

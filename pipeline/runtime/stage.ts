@@ -5,6 +5,28 @@ export interface OutputRecord {
   topic: string;
   key: string;
   value: string;
+  /** Produce a null value instead (a changelog entry whose state is gone); `value` is then ignored. */
+  tombstone?: boolean;
+  /** Explicit partition (changelog records go to their input partition's number). */
+  partition?: number;
+  /**
+   * Changelog only: the state is consistent up to and including this record (a segment ends). The
+   * runner produces each segment in one request, so a segment is appended whole or not at all.
+   */
+  segmentEnd?: boolean;
+}
+
+/**
+ * A stage's durable state: a compacted topic with one partition per input partition. Records the
+ * stage returns for `topic` are produced after its other outputs and before the offset commit;
+ * when the runner is given partitions it reads their changelog partitions to the end and hands the
+ * records to `restore` before any input of those partitions is processed.
+ */
+export interface StageChangelog {
+  readonly topic: string;
+  /** Input topic whose partition numbers the changelog's mirror. */
+  readonly input: string;
+  restore(partition: number, records: Array<{ key: string; value: Buffer | null }>): void;
 }
 
 /**
@@ -30,6 +52,8 @@ export interface Stage {
   tick?(): OutputRecord[];
   /** Partitions this worker no longer owns: drop their state. */
   onRevoked?(topic: string, partitions: number[]): void;
+  /** Durable state restored on assignment (optional; stages without one keep working unchanged). */
+  readonly changelog?: StageChangelog;
   /** Extra work on start (e.g. loading a global table) and on stop. */
   start?(): Promise<void>;
   stop?(): Promise<void>;

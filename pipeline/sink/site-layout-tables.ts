@@ -12,6 +12,11 @@ export async function saveSiteLayout(pool: pg.Pool, schema: string, site: SiteLa
   const zones = qualify(schema, 'site_zones');
   const antennas = qualify(schema, 'site_antennas');
   await withTransaction(pool, async (client) => {
+    // Sinks that start together each replace the layout: take turns, or two inserts of the same
+    // zones collide on the primary key after both deleted.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+      `bondtrack/${schema}/site-layout/${site.site}`,
+    ]);
     await client.query(`DELETE FROM ${zones} WHERE site = $1`, [site.site]);
     await client.query(`DELETE FROM ${antennas} WHERE site = $1`, [site.site]);
     await client.query(

@@ -1,0 +1,100 @@
+import type { PalletTimerState } from '../rules/pallet-timers.js';
+import type { PalletState } from './locate-operator.js';
+
+/**
+ * The changelog entries of the locate stage (`{prefix}.locate-state.v1`, compacted, partition =
+ * the observations partition):
+ *
+ * - key EPC → `{"l": PalletState?, "t": PalletTimerState?, "s": SeenWindows?}`; a tombstone when
+ *   the pallet has no state left;
+ * - key `META_KEY` → the partition's progress: next input offset not yet in the state, the
+ *   timers' event-time watermark and last scan, and the learned antenna levels.
+ *
+ * Plain JSON of the in-memory structures, written in a fixed key order (so the same state always
+ * serialises to the same bytes); numbers round-trip exactly.
+ */
+export const META_KEY = '~partition';
+
+/** Newest window end (`lastSeenUs`) applied per `reader\0antenna`, to skip replayed observations. */
+export type SeenWindows = Record<string, number>;
+
+export interface PartitionMeta {
+  nextOffset: number;
+  watermarkUs: number;
+  lastScanUs: number;
+  levels: Array<[string, number]>;
+}
+
+export interface PalletEntry {
+  locate?: PalletState;
+  timers?: PalletTimerState;
+  seen?: SeenWindows;
+}
+
+/** The entry of one pallet, or undefined when it has nothing left (write a tombstone). */
+export function encodePallet(
+  locate: PalletState | undefined,
+  timers: PalletTimerState | undefined,
+  seen: SeenWindows | undefined,
+): string | undefined {
+  if (!locate && !timers) return undefined;
+  const entry: { l?: PalletState; t?: PalletTimerState; s?: SeenWindows } = {};
+  if (locate) entry.l = locate;
+  if (timers) entry.t = timers;
+  if (seen) entry.s = sortedRecord(seen);
+  return JSON.stringify(entry);
+}
+
+export function decodePallet(text: string): PalletEntry {
+  const raw = JSON.parse(text) as unknown;
+  if (typeof raw !== 'object' || raw === null) throw new Error('locate state entry is not an object');
+  const { l, t, s } = raw as { l?: unknown; t?: unknown; s?: unknown };
+  const entry: PalletEntry = {};
+  if (l !== undefined) {
+    if (typeof l !== 'object' || l === null || !Array.isArray((l as PalletState).recent))
+      throw new Error('locate state entry: "l" is not a pallet state');
+    entry.locate = l as PalletState;
+  }
+  if (t !== undefined) {
+    if (typeof t !== 'object' || t === null || typeof (t as PalletTimerState).lastSeenUs !== 'number')
+      throw new Error('locate state entry: "t" is not a timer state');
+    entry.timers = t as PalletTimerState;
+  }
+  if (s !== undefined) {
+    if (typeof s !== 'object' || s === null) throw new Error('locate state entry: "s" is not an object');
+    entry.seen = s as SeenWindows;
+  }
+  return entry;
+}
+
+export function encodeMeta(meta: PartitionMeta): string {
+  return JSON.stringify({
+    nextOffset: meta.nextOffset,
+    watermarkUs: meta.watermarkUs,
+    lastScanUs: meta.lastScanUs,
+    levels: meta.levels,
+  });
+}
+
+export function decodeMeta(text: string): PartitionMeta {
+  const raw = JSON.parse(text) as Partial<PartitionMeta>;
+  if (
+    typeof raw.nextOffset !== 'number' ||
+    typeof raw.watermarkUs !== 'number' ||
+    typeof raw.lastScanUs !== 'number' ||
+    !Array.isArray(raw.levels)
+  )
+    throw new Error('locate partition meta is malformed');
+  return {
+    nextOffset: raw.nextOffset,
+    watermarkUs: raw.watermarkUs,
+    lastScanUs: raw.lastScanUs,
+    levels: raw.levels,
+  };
+}
+
+function sortedRecord(record: SeenWindows): SeenWindows {
+  const out: SeenWindows = {};
+  for (const key of Object.keys(record).sort()) out[key] = record[key]!;
+  return out;
+}

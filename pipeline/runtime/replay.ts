@@ -1,0 +1,128 @@
+import type { Kafka } from 'kafkajs';
+import { kafkaTopics, type KafkaTopics } from '../../schemas/index.js';
+import { readPartitionsToEnd } from './changelog.js';
+import { createStageProducer } from './producer.js';
+
+/**
+ * Copy a prefix's raw-reads topic into another prefix's, partition by partition, in offset order
+ * and with the same partition count (so dedup sees each reader's batches as it did). Creates the
+ * target topic; it must not exist yet (a replay starts from nothing). Returns the records copied.
+ *
+ * The source is read into memory partition by partition: fine for the hours to days a replay of a
+ * site covers in tests and demos; a streaming copy is the form for weeks of a busy site.
+ */
+export async function copyRawReads(kafka: Kafka, fromPrefix: string, toPrefix: string): Promise<number> {
+  const from = kafkaTopics(fromPrefix).reads;
+  const to = kafkaTopics(toPrefix).reads;
+  const admin = kafka.admin();
+  await admin.connect();
+  let partitions: number[];
+  try {
+    const existing = await admin.listTopics();
+    if (!existing.includes(from)) throw new Error(`raw-reads topic ${from} does not exist`);
+    if (existing.includes(to)) throw new Error(`target topic ${to} exists already: use a fresh prefix`);
+    const meta = await admin.fetchTopicMetadata({ topics: [from] });
+    partitions = meta.topics[0]!.partitions.map((p) => p.partitionId).sort((a, b) => a - b);
+    await admin.createTopics({
+      topics: [{ topic: to, numPartitions: partitions.length, replicationFactor: -1 }],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = createStageProducer(kafka);
+  await producer.connect();
+  let copied = 0;
+  try {
+    for (const partition of partitions) {
+      const records = (await readPartitionsToEnd(kafka, from, [partition])).get(partition) ?? [];
+      // Requests of ~512 KB at most: the broker refuses a record batch over message.max.bytes.
+      let chunk: Array<{ key: string; value: Buffer | null; partition: number }> = [];
+      let bytes = 0;
+      for (const r of records) {
+        chunk.push({ key: r.key, value: r.value, partition });
+        bytes += r.key.length + (r.value?.length ?? 0) + 64;
+        if (bytes >= 512 * 1024) {
+          await producer.send({ topic: to, acks: -1, messages: chunk });
+          chunk = [];
+          bytes = 0;
+        }
+      }
+      if (chunk.length > 0) await producer.send({ topic: to, acks: -1, messages: chunk });
+      copied += records.length;
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return copied;
+}
+
+/** Messages of the topics not yet committed by a group (a partition without a commit counts in full). */
+export async function groupLag(kafka: Kafka, groupId: string, topics: string[]): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    let lag = 0;
+    for (const t of await admin.fetchOffsets({ groupId, topics })) {
+      const ends = await admin.fetchTopicOffsets(t.topic);
+      for (const p of t.partitions) {
+        const end = ends.find((e) => e.partition === p.partition);
+        if (!end) continue;
+        const at = Number(p.offset) < 0 ? Number(end.low) : Number(p.offset);
+        lag += Math.max(0, Number(end.high) - at);
+      }
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function topicEnd(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export interface ReplayProgress {
+  observations: number;
+  events: number;
+  alerts: number;
+}
+
+/**
+ * Wait until a prefix's dedup → locate → sink stages have worked through their input: locate and
+ * the sink have committed everything, and nothing new was produced for `quietMs` (dedup closes
+ * the last windows after 5 s without input; they then flow through).
+ */
+export async function waitUntilQuiet(
+  kafka: Kafka,
+  prefix: string,
+  options: { quietMs: number; timeoutMs: number; pollMs?: number },
+): Promise<ReplayProgress> {
+  const topics: KafkaTopics = kafkaTopics(prefix);
+  const deadline = Date.now() + options.timeoutMs;
+  let last = '';
+  let quietSince = Date.now();
+  for (;;) {
+    const progress: ReplayProgress = {
+      observations: await topicEnd(kafka, topics.observations),
+      events: await topicEnd(kafka, topics.events),
+      alerts: await topicEnd(kafka, topics.alerts),
+    };
+    const lag =
+      (await groupLag(kafka, `${prefix}.locate`, [topics.observations])) +
+      (await groupLag(kafka, `${prefix}.sink`, [topics.observations, topics.events, topics.alerts]));
+    const key = JSON.stringify(progress);
+    if (key !== last || lag > 0 || progress.observations === 0) {
+      last = key;
+      quietSince = Date.now();
+    } else if (Date.now() - quietSince >= options.quietMs) return progress;
+    if (Date.now() > deadline) throw new Error(`replay into ${prefix} did not finish in time`);
+    await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 500));
+  }
+}
