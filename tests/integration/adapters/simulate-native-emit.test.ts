@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ReadBatch, type TagRead } from '../../../schemas/index.js';
+import { DEMO_READER_IDS, arrivedReads, printedReads } from '../../helpers/simulated-reads.js';
 import { spawnBondtrack } from '../../helpers/cli-process.js';
 import { testServices, uniqueName } from '../../helpers/services.js';
 import { captureMqtt, type MqttCapture } from './mqtt-capture.js';
@@ -7,35 +7,9 @@ import { captureMqtt, type MqttCapture } from './mqtt-capture.js';
 // Both processes are real: the simulator sends what the site model's readers would push, the
 // native adapter takes it; every read the simulator printed must arrive, and nothing else.
 describe('bondtrack simulate --format F --emit-…: native payloads into `adapter native` (issue 4)', () => {
-  const readerIds = [
-    'RD-GATE-N',
-    'RD-GATE-S',
-    'RD-DOCK-1',
-    'RD-DOCK-2',
-    'RD-STOR-A',
-    'RD-STOR-B',
-    'RD-STOR-C',
-    'RD-INSP',
-    'RD-STAGE',
-  ];
-  const key = (readerId: string, r: TagRead): string =>
-    `${readerId}|${r.epc}|${r.antenna}|${r.seenAtUs}|${r.count}`;
-  const printed = (stdout: string): Set<string> =>
-    new Set(
-      stdout
-        .trimEnd()
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => {
-          const { readerId, read } = JSON.parse(l) as { readerId: string; read: TagRead };
-          return key(readerId, read);
-        }),
-    );
-  const arrived = (capture: MqttCapture): string[] =>
-    capture
-      .json('reads')
-      .map((m) => ReadBatch.parse(m))
-      .flatMap((b) => b.reads.map((r) => key(b.readerId, r)));
+  const readerIds = DEMO_READER_IDS;
+  const printed = printedReads;
+  const arrived = (capture: MqttCapture): string[] => arrivedReads(capture.json('reads'));
 
   it('impinj-iot over HTTP into `adapter native`: every simulated read arrives', async () => {
     const { mqttUrl } = testServices();

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { ReadlineParser } from '@serialport/parser-readline';
 import { SerialPort } from 'serialport';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { DeadLetter, ReadBatch, TagRead } from '../../../schemas/index.js';
+import { DeadLetter, TagRead } from '../../../schemas/index.js';
+import { DEMO_READER_IDS, arrivedReads, printedReads } from '../../helpers/simulated-reads.js';
 import { spawnBondtrack } from '../../helpers/cli-process.js';
 import { testServices, uniqueName } from '../../helpers/services.js';
 import { captureMqtt, type MqttCapture } from '../adapters/mqtt-capture.js';
@@ -142,35 +143,9 @@ describe('bondtrack simulate', () => {
 });
 
 describe('bondtrack simulate --format (issue 4)', () => {
-  const readerIds = [
-    'RD-GATE-N',
-    'RD-GATE-S',
-    'RD-DOCK-1',
-    'RD-DOCK-2',
-    'RD-STOR-A',
-    'RD-STOR-B',
-    'RD-STOR-C',
-    'RD-INSP',
-    'RD-STAGE',
-  ];
-  const key = (readerId: string, r: TagRead): string =>
-    `${readerId}|${r.epc}|${r.antenna}|${r.seenAtUs}|${r.count}`;
-  const printed = (stdout: string): Set<string> =>
-    new Set(
-      stdout
-        .trimEnd()
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => {
-          const { readerId, read } = JSON.parse(l) as { readerId: string; read: TagRead };
-          return key(readerId, read);
-        }),
-    );
-  const arrived = (capture: MqttCapture): string[] =>
-    capture
-      .json('reads')
-      .map((m) => ReadBatch.parse(m))
-      .flatMap((b) => b.reads.map((r) => key(b.readerId, r)));
+  const readerIds = DEMO_READER_IDS;
+  const printed = printedReads;
+  const arrived = (capture: MqttCapture): string[] => arrivedReads(capture.json('reads'));
 
   it('alien-text on the ptys is read by `adapter serial --format alien-text` and reaches MQTT', async () => {
     const { mqttUrl } = testServices();
