@@ -1,5 +1,5 @@
 import { createLogger, type Logger } from '../../runtime/logger.js';
-import { createPublisher, type PublisherCloseResult } from '../publish/index.js';
+import { createPublisher, type PublisherCloseResult, publisherOptionsOf } from '../publish/index.js';
 import { NativeReaderClient } from './client.js';
 import { HttpEndpoint } from './http-endpoint.js';
 import { MqttSource } from './mqtt-source.js';
@@ -17,22 +17,9 @@ export async function startNativeAdapter(
 ): Promise<NativeAdapter> {
   const parsed = parseNativeAdapterOptions(options);
   const logger = deps.logger ?? createLogger('adapter-native', { site: parsed.site });
-  const publisher = createPublisher(
-    {
-      mqttUrl: parsed.mqttUrl,
-      site: parsed.site,
-      source: 'native',
-      batchSize: parsed.batchSize,
-      lingerMs: parsed.lingerMs,
-      closeTimeoutMs: parsed.closeTimeoutMs,
-      healthIntervalMs: parsed.healthIntervalMs,
-      ...(parsed.highWaterMark === undefined ? {} : { highWaterMark: parsed.highWaterMark }),
-      ...(parsed.queueDir === undefined ? {} : { queueDir: parsed.queueDir }),
-      ...(parsed.queueMaxBytes === undefined ? {} : { queueMaxBytes: parsed.queueMaxBytes }),
-      ...(parsed.queueFullPolicy === undefined ? {} : { queueFullPolicy: parsed.queueFullPolicy }),
-    },
-    { logger: logger.child({ component: 'publisher' }) },
-  );
+  const publisher = createPublisher(publisherOptionsOf('native', parsed), {
+    logger: logger.child({ component: 'publisher' }),
+  });
   const clients = new Map(
     parsed.readers.map((reader) => [
       reader.readerId,

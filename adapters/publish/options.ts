@@ -68,3 +68,31 @@ export function parsePublisherOptions(input: PublisherOptionsInput): PublisherOp
   if (!result.success) throw new ConfigError(toSchemaError('publisher options', result.error).message);
   return result.data;
 }
+
+/** The publisher settings an adapter's own options may carry (same names, same meaning). */
+const SHARED_KEYS = [
+  'mqttUrl',
+  'site',
+  'batchSize',
+  'lingerMs',
+  'maxInFlight',
+  'highWaterMark',
+  'closeTimeoutMs',
+  'healthIntervalMs',
+  'queueDir',
+  'queueMaxBytes',
+  'queueFullPolicy',
+] as const satisfies ReadonlyArray<keyof PublisherOptionsInput>;
+
+/**
+ * The publisher options inside an adapter's parsed options: every adapter names them alike, so one
+ * function picks them (settings an adapter leaves unset keep the publisher's defaults).
+ */
+export function publisherOptionsOf(
+  source: string,
+  adapter: Partial<Pick<PublisherOptionsInput, (typeof SHARED_KEYS)[number]>> & { site: string },
+): PublisherOptionsInput {
+  const out: Record<string, unknown> = { source };
+  for (const key of SHARED_KEYS) if (adapter[key] !== undefined) out[key] = adapter[key];
+  return out as PublisherOptionsInput;
+}

@@ -1,6 +1,6 @@
 import type { Clock } from '../../runtime/clock.js';
 import { createLogger, type Logger } from '../../runtime/logger.js';
-import { createPublisher, type PublisherCloseResult } from '../publish/index.js';
+import { createPublisher, type PublisherCloseResult, publisherOptionsOf } from '../publish/index.js';
 import { SerialReaderClient } from './client.js';
 import { parseSerialAdapterOptions, readerOptionsOf, type SerialAdapterOptionsInput } from './options.js';
 import type { SerialAdapter, SerialDeviceFactory } from './types.js';
@@ -23,26 +23,10 @@ export function startSerialAdapter(
 ): SerialAdapter {
   const parsed = parseSerialAdapterOptions(options);
   const logger = deps.logger ?? createLogger('adapter-serial', { site: parsed.site });
-  const publisher = createPublisher(
-    {
-      mqttUrl: parsed.mqttUrl,
-      site: parsed.site,
-      source: 'serial',
-      batchSize: parsed.batchSize,
-      lingerMs: parsed.lingerMs,
-      maxInFlight: parsed.maxInFlight,
-      highWaterMark: parsed.highWaterMark,
-      closeTimeoutMs: parsed.closeTimeoutMs,
-      healthIntervalMs: parsed.healthIntervalMs,
-      ...(parsed.queueDir === undefined ? {} : { queueDir: parsed.queueDir }),
-      ...(parsed.queueMaxBytes === undefined ? {} : { queueMaxBytes: parsed.queueMaxBytes }),
-      ...(parsed.queueFullPolicy === undefined ? {} : { queueFullPolicy: parsed.queueFullPolicy }),
-    },
-    {
-      logger: logger.child({ component: 'publisher' }),
-      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
-    },
-  );
+  const publisher = createPublisher(publisherOptionsOf('serial', parsed), {
+    logger: logger.child({ component: 'publisher' }),
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+  });
   const clients = readerOptionsOf(parsed).map(
     (reader) =>
       new SerialReaderClient(reader, publisher, {

@@ -1,7 +1,8 @@
 import type { ZoneEvent } from '../../schemas/index.js';
-import { unnestColumns, usToTimestamptz, type Column } from './batch-insert.js';
+import { unnestColumns, usToTimestamptz } from './batch-insert.js';
 import type { Queryable } from './database.js';
 import { qualify } from './sql-identifier.js';
+import { zoneEventColumns } from './table-writes.js';
 
 /** Events that change where a pallet is. CROSSED_GATE only records a passage (and `last_seen`). */
 const MOVING_KINDS: ReadonlySet<string> = new Set(['ARRIVED', 'MOVED', 'DEPARTED']);
@@ -13,21 +14,12 @@ export interface PositionCounts {
   stale: number;
 }
 
-const moveColumns: ReadonlyArray<Column<ZoneEvent>> = [
-  { name: 'id', type: 'text', value: (e) => e.id },
-  { name: 'site', type: 'text', value: (e) => e.site },
-  { name: 'epc', type: 'text', value: (e) => e.epc },
-  { name: 'kind', type: 'text', value: (e) => e.kind },
-  { name: 'from_zone', type: 'text', value: (e) => e.fromZone ?? null },
-  { name: 'to_zone', type: 'text', value: (e) => e.toZone ?? null },
-  { name: 'at_us', type: 'bigint', value: (e) => e.atUs },
-];
+// The zone-event columns that decide a position, in the order the zone_events insert uses.
+const MOVE_COLUMNS = new Set(['id', 'site', 'epc', 'kind', 'from_zone', 'to_zone', 'at_us']);
+const moveColumns = zoneEventColumns.filter((c) => MOVE_COLUMNS.has(c.name));
 
-const seenColumns: ReadonlyArray<Column<ZoneEvent>> = [
-  { name: 'site', type: 'text', value: (e) => e.site },
-  { name: 'epc', type: 'text', value: (e) => e.epc },
-  { name: 'at_us', type: 'bigint', value: (e) => e.atUs },
-];
+const SEEN_COLUMNS = new Set(['site', 'epc', 'at_us']);
+const seenColumns = zoneEventColumns.filter((c) => SEEN_COLUMNS.has(c.name));
 
 /**
  * Fold zone events into `positions`, one row per (site, epc).

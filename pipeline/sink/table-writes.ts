@@ -59,7 +59,7 @@ export function writeObservations(
   );
 }
 
-const zoneEventColumns: ReadonlyArray<Column<ZoneEvent>> = [
+export const zoneEventColumns: ReadonlyArray<Column<ZoneEvent>> = [
   { name: 'id', type: 'text', value: (e) => e.id },
   { name: 'site', type: 'text', value: (e) => e.site },
   { name: 'epc', type: 'text', value: (e) => e.epc },
