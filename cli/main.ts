@@ -9,6 +9,7 @@ import { dbCommand } from './commands/db.js';
 import { demoCommand } from './commands/demo.js';
 import { epcCommand } from './commands/epc.js';
 import { epcisCommand } from './commands/epcis.js';
+import { llrpCommand } from './commands/llrp.js';
 import { parseCommand } from './commands/parse.js';
 import { pipelineCommand } from './commands/pipeline.js';
 import { replayCommand } from './commands/replay.js';
@@ -41,6 +42,7 @@ program.addCommand(dashboardsCommand());
 program.addCommand(epcisCommand());
 program.addCommand(epcCommand());
 program.addCommand(benchCommand());
+program.addCommand(llrpCommand());
 
 try {
   await program.parseAsync(process.argv);
