@@ -64,3 +64,22 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGTERM', on);
   });
 }
+
+/**
+ * Run until SIGINT/SIGTERM, then stop (flush); exit 1 if something could not be delivered.
+ * A second signal while flushing means "now": give up on the flush.
+ */
+export async function stopOnSignal(
+  logger: { info: (fields: object, msg: string) => void },
+  stop: () => Promise<{ unpublishedMessages: number }>,
+): Promise<void> {
+  const signal = await untilSignal();
+  logger.info({ signal }, 'stopping');
+  const forceExit = (): never => process.exit(130);
+  process.once('SIGINT', forceExit);
+  process.once('SIGTERM', forceExit);
+  const result = await stop();
+  process.exitCode = result.unpublishedMessages === 0 ? 0 : 1;
+  process.off('SIGINT', forceExit);
+  process.off('SIGTERM', forceExit);
+}

@@ -5,17 +5,23 @@ import { LINE_FORMATS, startSerialAdapter } from '../../adapters/serial/index.js
 import { DEFAULT_MQTT_URL, loadConfig } from '../../runtime/config.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
+import { stopOnSignal } from '../connection-options.js';
+import { addPublisherOptions, publisherSettingsFrom, type PublisherFlags } from '../publisher-options.js';
+import { addOpsOptions, startOpsFromFlags, type OpsFlags } from '../ops-options.js';
+import { llrpAdapterCommand } from './adapter-llrp.js';
 import { addFormatOptions, formatSettingsFrom, type FormatCliOptions } from './parse.js';
+import { httpTokenFrom } from '../../runtime/http-token.js';
 
 /** `bondtrack adapter …`: run a reader adapter in the foreground. */
 export function adapterCommand(): Command {
   return new Command('adapter')
     .description('Run a reader adapter: read tags from readers and publish ReadBatch messages to MQTT')
     .addCommand(serialCommand())
-    .addCommand(nativeCommand());
+    .addCommand(nativeCommand())
+    .addCommand(llrpAdapterCommand());
 }
 
-interface SerialCliOptions extends FormatCliOptions {
+interface SerialCliOptions extends FormatCliOptions, OpsFlags, PublisherFlags {
   site: string;
   port?: Array<{ path: string; readerId: string }>;
   baud: number;
@@ -25,10 +31,6 @@ interface SerialCliOptions extends FormatCliOptions {
   lingerMs: number;
   maxLineBytes: number;
   rtscts: boolean;
-  queueDir?: string;
-  queueMaxMb?: number;
-  queueFull?: 'block' | 'drop-oldest';
-  healthIntervalS: number;
 }
 
 function parseInteger(value: string): number {
@@ -75,7 +77,10 @@ Example:
 `;
 
 function serialCommand(): Command {
-  return addFormatOptions(new Command('serial'), 'jsonl', LINE_FORMATS)
+  const command = addFormatOptions(new Command('serial'), 'jsonl', LINE_FORMATS);
+  addOpsOptions(command);
+  addPublisherOptions(command);
+  return command
     .description('Read tag lines (JSON lines, Alien, CSV) from serial ports and publish them to MQTT')
     .requiredOption('--site <id>', 'site id, as in the MQTT topics')
     .addOption(
@@ -91,23 +96,6 @@ function serialCommand(): Command {
     .option('--linger-ms <n>', 'longest a read waits for its batch to fill', parseInteger, 100)
     .addOption(
       new Option('--max-line-bytes <n>', 'refuse longer lines').argParser(parseInteger).default(65_536),
-    )
-    .option(
-      '--queue-dir <dir>',
-      'keep unacknowledged batches on disk here; replayed after an outage or restart',
-    )
-    .option('--queue-max-mb <n>', 'on-disk queue limit in MiB (default 256)', parseInteger)
-    .addOption(
-      new Option(
-        '--queue-full <policy>',
-        'when the on-disk queue is full: stop reading, or drop the oldest',
-      ).choices(['block', 'drop-oldest']),
-    )
-    .option(
-      '--health-interval-s <n>',
-      'republish reader status with per-antenna read rates every n s (0: off)',
-      parseInteger,
-      0,
     )
     .option('--config <file>', 'config file, YAML or JSON (env BONDTRACK_CONFIG)')
     .addHelpText('after', SERIAL_HELP)
@@ -140,53 +128,30 @@ async function runSerialAdapter(
       maxLineBytes: options.maxLineBytes,
       format,
       ...formatSettings,
-      ...(options.queueDir === undefined ? {} : { queueDir: options.queueDir }),
-      ...(options.queueMaxMb === undefined ? {} : { queueMaxBytes: options.queueMaxMb * 1_048_576 }),
-      ...(options.queueFull === undefined ? {} : { queueFullPolicy: options.queueFull }),
-      healthIntervalMs: options.healthIntervalS * 1000,
+      ...publisherSettingsFrom(options),
     },
     { logger },
   );
-
-  await runUntilSignal(logger, () => adapter.stop());
-}
-
-/** Run until SIGINT/SIGTERM, then stop (flush); exit 1 if something could not be delivered. */
-async function runUntilSignal(
-  logger: ReturnType<typeof createLogger>,
-  stop: () => Promise<{ unpublishedMessages: number }>,
-): Promise<void> {
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (received: NodeJS.Signals): void => {
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
-      resolve(received);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+  const ops = await startOpsFromFlags(options, logger, {
+    'publisher connected to MQTT': () => adapter.stats().publisher.connected,
+    'serial ports open': () => adapter.stats().readers.every((r) => r.state === 'open'),
   });
-  logger.info({ signal }, 'stopping');
-  // A second signal while flushing means "now": give up on the flush.
-  const forceExit = (): never => process.exit(130);
-  process.once('SIGINT', forceExit);
-  process.once('SIGTERM', forceExit);
 
-  const result = await stop();
-  process.exitCode = result.unpublishedMessages === 0 ? 0 : 1;
-  process.removeListener('SIGINT', forceExit);
-  process.removeListener('SIGTERM', forceExit);
+  await stopOnSignal(logger, () => adapter.stop());
+  await ops?.close();
 }
 
-interface NativeCliOptions {
+interface NativeCliOptions extends OpsFlags, PublisherFlags {
   site: string;
   reader?: Array<{ readerId: string; format: string }>;
   subscribe?: Array<{ readerId: string; topic: string }>;
   httpPort?: number;
   httpHost: string;
+  tokenFile?: string;
+  maxPayloadBytes?: number;
   mqttUrl?: string;
   sourceMqttUrl?: string;
-  queueDir?: string;
-  healthIntervalS: number;
+  highWaterMark?: number;
   config?: string;
 }
 
@@ -220,7 +185,7 @@ Example:
 `;
 
 function nativeCommand(): Command {
-  return new Command('native')
+  return addPublisherOptions(addOpsOptions(new Command('native')))
     .description(
       'Ingest reader-pushed JSON (Impinj IoT, Speedway Connect, Zebra IoT Connector) over HTTP or MQTT',
     )
@@ -233,17 +198,21 @@ function nativeCommand(): Command {
     )
     .option('--http-port <n>', 'serve POST /readers/{readerId} on this port', parseInteger)
     .option('--http-host <host>', 'address of the HTTP endpoint', '127.0.0.1')
+    .option(
+      '--token-file <file>',
+      'file holding the bearer token every POST must carry (default: env BONDTRACK_HTTP_TOKEN or BONDTRACK_HTTP_TOKEN_FILE; none: no token)',
+    )
+    .option(
+      '--max-payload-bytes <n>',
+      'refuse larger payloads (HTTP documents, MQTT messages) unparsed, as BT_NATIVE_PAYLOAD_TOO_LARGE dead letters (default 1048576)',
+      parseInteger,
+    )
     .option('--mqtt-url <url>', `MQTT broker for ReadBatches (env MQTT_URL; default ${DEFAULT_MQTT_URL})`)
     .option('--source-mqtt-url <url>', 'MQTT broker the readers publish to (default: --mqtt-url)')
     .option(
-      '--queue-dir <dir>',
-      'keep unacknowledged batches on disk here; replayed after an outage or restart',
-    )
-    .option(
-      '--health-interval-s <n>',
-      'republish reader status with per-antenna read rates every n s (0: off)',
+      '--high-water-mark <n>',
+      'batches queued (beyond the 64 awaiting PUBACK) above which input stops: HTTP bodies are no longer read, MQTT PUBACKs are held (default 256)',
       parseInteger,
-      0,
     )
     .option('--config <file>', 'config file, YAML or JSON (env BONDTRACK_CONFIG)')
     .addHelpText('after', NATIVE_HELP)
@@ -259,9 +228,11 @@ function nativeCommand(): Command {
           mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,
           ...(options.sourceMqttUrl === undefined ? {} : { sourceMqttUrl: options.sourceMqttUrl }),
           httpHost: options.httpHost,
+          ...(options.maxPayloadBytes === undefined ? {} : { maxDocumentBytes: options.maxPayloadBytes }),
           ...(options.httpPort === undefined ? {} : { httpPort: options.httpPort }),
-          ...(options.queueDir === undefined ? {} : { queueDir: options.queueDir }),
-          healthIntervalMs: options.healthIntervalS * 1000,
+          ...optionalToken(httpTokenFrom(options.tokenFile)),
+          ...publisherSettingsFrom(options),
+          ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
           readers: readers.map((r) => ({
             readerId: r.readerId,
             format: r.format as PayloadFormatName,
@@ -273,6 +244,12 @@ function nativeCommand(): Command {
       const port = adapter.httpPort();
       if (port !== undefined)
         process.stderr.write(`http ingest on http://${options.httpHost}:${port}/readers/{readerId}\n`);
-      await runUntilSignal(logger, () => adapter.stop());
+      const ops = await startOpsFromFlags(options, logger, adapter.readiness());
+      await stopOnSignal(logger, () => adapter.stop());
+      await ops?.close();
     });
+}
+
+function optionalToken(token: string | undefined): { httpToken?: string } {
+  return token === undefined ? {} : { httpToken: token };
 }
