@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Identifier, toSchemaError } from '../schemas/index.js';
 import { ConfigError, describeError } from './errors.js';
+import { readSecret } from './secrets.js';
 import { DEMO_SITE_FILE } from './site-file.js';
 
 /**
@@ -48,11 +49,29 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-  if (env['DATABASE_URL']) out['databaseUrl'] = env['DATABASE_URL'];
+  const databaseUrl = readSecret('DATABASE_URL', env);
+  if (databaseUrl) out['databaseUrl'] = databaseUrl;
   if (env['DATABASE_SCHEMA']) out['databaseSchema'] = env['DATABASE_SCHEMA'];
   if (env['BONDTRACK_TOPIC_PREFIX']) out['topicPrefix'] = env['BONDTRACK_TOPIC_PREFIX'];
   if (env['BONDTRACK_SITE']) out['siteFile'] = env['BONDTRACK_SITE'];
   return out;
+}
+
+/**
+ * DATABASE_PASSWORD or DATABASE_PASSWORD_FILE sets the password of the database URL however that
+ * was given (flag, env, config file, default), so the URL can live in a config file without it.
+ */
+function withDatabasePassword(url: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const password = readSecret('DATABASE_PASSWORD', env);
+  if (password === undefined) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url ?? DEFAULT_DATABASE_URL);
+  } catch {
+    throw new ConfigError('the database URL must be a postgres:// URL when DATABASE_PASSWORD is set');
+  }
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
 }
 
 async function fromFile(path: string): Promise<Record<string, unknown>> {
@@ -73,6 +92,30 @@ async function fromFile(path: string): Promise<Record<string, unknown>> {
   }
 }
 
+/**
+ * Command lines are world-readable (`ps`, /proc/PID/cmdline, shell history): a URL given as a flag
+ * must not carry a password. Passwords go in the environment or a file (docs/security.md).
+ */
+function refusePasswordsInFlags(flags: ConfigInput): void {
+  const urls: Array<[string, string | undefined, string]> = [
+    ['--database-url', flags.databaseUrl, 'DATABASE_PASSWORD_FILE (or DATABASE_URL_FILE)'],
+    ['--mqtt-url', flags.mqttUrl, 'MQTT_USERNAME and MQTT_PASSWORD_FILE'],
+  ];
+  for (const [flag, url, instead] of urls) {
+    if (url === undefined) continue;
+    let password = '';
+    try {
+      password = new URL(url).password;
+    } catch {
+      continue; // the schema names the malformed URL below
+    }
+    if (password !== '')
+      throw new ConfigError(
+        `${flag} must not contain a password (command lines are visible to every user); use ${instead}`,
+      );
+  }
+}
+
 function dropUndefined(input: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
 }
@@ -83,9 +126,12 @@ export async function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<BondtrackConfig> {
   const { config: configPath, ...flagValues } = flags;
+  refusePasswordsInFlags(flagValues);
   const filePath = configPath ?? env['BONDTRACK_CONFIG'];
   const file = filePath ? await fromFile(filePath) : {};
   const merged = { ...dropUndefined(file), ...dropUndefined(fromEnv(env)), ...dropUndefined(flagValues) };
+  const databaseUrl = withDatabasePassword(merged['databaseUrl'] as string | undefined, env);
+  if (databaseUrl !== undefined) merged['databaseUrl'] = databaseUrl;
   const result = BondtrackConfig.safeParse(merged);
   if (!result.success) throw new ConfigError(toSchemaError('configuration', result.error).message);
   return result.data;

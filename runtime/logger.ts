@@ -1,4 +1,5 @@
 import { pino, destination, type Logger } from 'pino';
+import { redactionOptions } from './log-redaction.js';
 
 export type { Logger };
 
@@ -8,7 +9,13 @@ export type { Logger };
  */
 export function createLogger(name: string, bindings: Record<string, unknown> = {}): Logger {
   return pino(
-    { name, level: process.env['LOG_LEVEL'] ?? 'info', base: { pid: process.pid, ...bindings } },
+    {
+      name,
+      level: process.env['LOG_LEVEL'] ?? 'info',
+      base: { pid: process.pid, ...bindings },
+      // Secret fields and URL passwords never reach the log (docs/security.md).
+      ...redactionOptions(),
+    },
     destination({ fd: 2, sync: false }),
   );
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaSecurity } from '../runtime/kafka-client-options.js';
+import { kafkaClientConfig } from '../runtime/kafka-client-options.js';
 import { withTimeout } from './wait-until.js';
 
 export interface KafkaHealth {
@@ -16,6 +18,8 @@ export interface KafkaProbeOptions {
   createTopic?: boolean;
   /** Upper bound of the whole probe. Default 15 s. */
   timeoutMs?: number;
+  /** SASL/TLS for brokers that require them (external brokers). Default: none. */
+  security?: KafkaSecurity;
 }
 
 /**
@@ -28,14 +32,19 @@ export async function probeKafka(
   options: KafkaProbeOptions = {},
 ): Promise<KafkaHealth> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const kafka = new Kafka({
-    clientId: 'bondtrack-services-health',
-    brokers: [...brokers],
-    connectionTimeout: 2_000,
-    requestTimeout: Math.min(timeoutMs, 10_000),
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = new Kafka(
+    kafkaClientConfig(
+      {
+        clientId: 'bondtrack-services-health',
+        brokers: [...brokers],
+        connectionTimeout: 2_000,
+        requestTimeout: Math.min(timeoutMs, 10_000),
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING,
+      },
+      options.security ?? {},
+    ),
+  );
   const admin = kafka.admin({ retry: { retries: 0 } });
   const probe = async (): Promise<KafkaHealth> => {
     await admin.connect();

@@ -9,6 +9,12 @@ export interface KafkaOptions {
   port?: number;
   /** KRaft controller port on 127.0.0.1. Default 9093. */
   controllerPort?: number;
+  /**
+   * SASL_PLAINTEXT listener with SCRAM-SHA-512/256 on 127.0.0.1; `false` for none. Default 9094 for
+   * the broker on the default port 9092, none for a broker on another port (a private broker next
+   * to the shared one must not collide on 9094 unless asked to).
+   */
+  saslPort?: number | false;
   /** Maximum JVM heap in MiB. Default 512 (the broker idles at ~250 MiB). */
   heapMb?: number;
   /** Apache Kafka version fetched from Maven Central (org.apache.kafka:kafka_2.13). Default 4.1.1. */
@@ -26,6 +32,8 @@ export interface KafkaLayout {
   host: string;
   port: number;
   controllerPort: number;
+  /** undefined: no SASL listener. */
+  saslPort: number | undefined;
   heapMb: number;
   version: string;
   cacheDir: string;
@@ -38,12 +46,15 @@ export interface KafkaLayout {
   logFile: string;
   pidFile: string;
   lockFile: string;
+  /** SCRAM user and password of the SASL listener (JSON, mode 0600; .cache is git-ignored). */
+  scramCredentialsFile: string;
   startTimeoutMs: number;
 }
 
 export const DEFAULT_KAFKA_VERSION = '4.1.1';
 export const DEFAULT_KAFKA_PORT = 9092;
 export const DEFAULT_KAFKA_CONTROLLER_PORT = 9093;
+export const DEFAULT_KAFKA_SASL_PORT = 9094;
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_KAFKA_CACHE_DIR = join(REPO_ROOT, '.cache', 'kafka');
 
@@ -53,8 +64,12 @@ export function resolveKafkaLayout(options: KafkaOptions = {}): KafkaLayout {
     'kafka controller port',
     options.controllerPort ?? DEFAULT_KAFKA_CONTROLLER_PORT,
   );
+  const saslOption = options.saslPort ?? (port === DEFAULT_KAFKA_PORT ? DEFAULT_KAFKA_SASL_PORT : false);
+  const saslPort = saslOption === false ? undefined : checkPort('kafka SASL port', saslOption);
   if (port === controllerPort)
     throw new ConfigError(`kafka port and controller port must differ (both ${port})`);
+  if (saslPort === port || saslPort === controllerPort)
+    throw new ConfigError(`kafka SASL port ${saslPort} must differ from the client and controller ports`);
   const heapMb = options.heapMb ?? 512;
   if (!Number.isInteger(heapMb) || heapMb < 256 || heapMb > 65_536) {
     throw new ConfigError(`kafka heapMb must be an integer from 256 to 65536, got ${heapMb}`);
@@ -73,6 +88,7 @@ export function resolveKafkaLayout(options: KafkaOptions = {}): KafkaLayout {
     host: '127.0.0.1',
     port,
     controllerPort,
+    saslPort,
     heapMb,
     version,
     cacheDir,
@@ -84,12 +100,18 @@ export function resolveKafkaLayout(options: KafkaOptions = {}): KafkaLayout {
     logFile: join(cacheDir, 'broker.log'),
     pidFile: join(cacheDir, 'broker.pid'),
     lockFile: join(cacheDir, 'services.lock'),
+    scramCredentialsFile: join(cacheDir, 'scram-credentials.json'),
     startTimeoutMs,
   };
 }
 
 export function brokerAddress(layout: KafkaLayout): string {
   return `${layout.host}:${layout.port}`;
+}
+
+/** host:port of the SASL_PLAINTEXT (SCRAM) listener, if the broker has one. */
+export function saslBrokerAddress(layout: KafkaLayout): string | undefined {
+  return layout.saslPort === undefined ? undefined : `${layout.host}:${layout.saslPort}`;
 }
 
 function checkPort(name: string, port: number): number {

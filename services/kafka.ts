@@ -1,10 +1,18 @@
 import { describeError } from '../runtime/errors.js';
+import { kafkaSecurityFromEnv, type KafkaSecurity } from '../runtime/kafka-client-options.js';
 import { ServiceError, ServiceErrorCodes } from './errors.js';
 import { withFileLock } from './file-lock.js';
 import { formatStorageOnce, writeKafkaConfig } from './kafka-config.js';
+import { ensureScramCredentials, formatScramArgs, upsertScramUser } from './kafka-scram.js';
 import { ensureKafkaJars } from './kafka-fetch.js';
 import { probeKafka } from './kafka-health.js';
-import { brokerAddress, resolveKafkaLayout, type KafkaLayout, type KafkaOptions } from './kafka-options.js';
+import {
+  brokerAddress,
+  resolveKafkaLayout,
+  saslBrokerAddress,
+  type KafkaLayout,
+  type KafkaOptions,
+} from './kafka-options.js';
 import {
   brokerLogTail,
   forgetBroker,
@@ -47,7 +55,9 @@ export async function ensureKafka(options: KafkaServiceOptions = {}): Promise<Ka
   const progress = options.progress ?? (() => undefined);
   if (options.externalBrokers) {
     const brokers = [...options.externalBrokers];
-    await waitUntil(() => probeKafka(brokers), {
+    // Brokers someone else runs may demand SASL/TLS: the same KAFKA_SASL_*/KAFKA_TLS as the pipeline.
+    const security = kafkaSecurityFromEnv();
+    await waitUntil(() => probeKafka(brokers, { security }), {
       service: 'kafka',
       timeoutMs: options.checkTimeoutMs ?? 30_000,
       what: `the configured Kafka brokers (${brokers.join(',')}) to answer`,
@@ -61,7 +71,7 @@ export async function ensureKafka(options: KafkaServiceOptions = {}): Promise<Ka
     };
   }
   const layout = resolveKafkaLayout(options.kafka);
-  const quick = await reuseIfHealthy(layout, startedAt);
+  const quick = await reuseIfHealthy(layout, startedAt, progress);
   if (quick) return quick;
   return withFileLock(layout.lockFile, () => startUnderLock(layout, progress, startedAt), {
     service: 'kafka',
@@ -70,33 +80,54 @@ export async function ensureKafka(options: KafkaServiceOptions = {}): Promise<Ka
   });
 }
 
-async function reuseIfHealthy(layout: KafkaLayout, startedAt: number): Promise<KafkaUp | undefined> {
+async function reuseIfHealthy(
+  layout: KafkaLayout,
+  startedAt: number,
+  progress: (message: string) => void,
+): Promise<KafkaUp | undefined> {
   if (!(await isPortOpen(layout.host, layout.port))) return undefined;
   try {
     await probeKafka([brokerAddress(layout)], { timeoutMs: 10_000 });
   } catch {
     return undefined;
   }
-  return reused(layout, startedAt);
+  return reused(layout, startedAt, progress);
 }
 
-async function reused(layout: KafkaLayout, startedAt: number): Promise<KafkaUp> {
+async function reused(
+  layout: KafkaLayout,
+  startedAt: number,
+  progress: (message: string) => void,
+): Promise<KafkaUp> {
   const ours = await runningBroker(layout);
   const address = brokerAddress(layout);
   const base = { service: 'kafka' as const, action: 'reused' as const, address, brokers: [address] };
+  const missing = await missingSaslListener(layout);
+  if (missing) progress(`WARNING: ${missing}`);
+  const warning = missing ? `; ${missing}` : '';
   if (ours?.port === layout.port) {
     return {
       ...base,
       pid: ours.pid,
       elapsedMs: Date.now() - startedAt,
-      detail: `started by bondtrack at ${ours.startedAt}; log ${layout.logFile}`,
+      detail: `started by bondtrack at ${ours.startedAt}; log ${layout.logFile}${warning}`,
     };
   }
   return {
     ...base,
     elapsedMs: Date.now() - startedAt,
-    detail: 'not started by bondtrack; `services down` leaves it running',
+    detail: `not started by bondtrack; \`services down\` leaves it running${warning}`,
   };
+}
+
+/**
+ * A broker started before the SCRAM listener existed keeps running without it; `services up`
+ * reuses it (restarting a shared broker is not its call), so say plainly what is missing.
+ */
+async function missingSaslListener(layout: KafkaLayout): Promise<string | undefined> {
+  const sasl = saslBrokerAddress(layout);
+  if (sasl === undefined || (await isPortOpen(layout.host, layout.saslPort ?? 0))) return undefined;
+  return `the running broker has no SASL/SCRAM listener on ${sasl} (it was started with an older config); restart it with \`bondtrack services down && bondtrack services up\` to get it`;
 }
 
 async function startUnderLock(
@@ -105,7 +136,7 @@ async function startUnderLock(
   startedAt: number,
 ): Promise<KafkaUp> {
   // Whoever held the lock before us may have just brought it up.
-  const again = await reuseIfHealthy(layout, startedAt);
+  const again = await reuseIfHealthy(layout, startedAt, progress);
   if (again) return again;
 
   const ours = await runningBroker(layout);
@@ -121,7 +152,7 @@ async function startUnderLock(
     // same data dir could not start anyway (Kafka locks the log dir), so wait for this one.
     progress(`waiting for the broker started earlier (pid ${ours.pid}) to become healthy`);
     await waitForHealthy(layout, { pid: ours.pid, exit: undefined });
-    return reused(layout, startedAt);
+    return reused(layout, startedAt, progress);
   }
   await forgetBroker(layout);
 
@@ -136,7 +167,7 @@ async function startUnderLock(
         timeoutMs: FOREIGN_BROKER_GRACE_MS,
         what: address,
       });
-      return reused(layout, startedAt);
+      return reused(layout, startedAt, progress);
     } catch (err) {
       throw new ServiceError(
         ServiceErrorCodes.PORT_IN_USE,
@@ -154,9 +185,18 @@ async function startUnderLock(
     );
   }
 
+  if (layout.saslPort !== undefined && (await isPortOpen(layout.host, layout.saslPort))) {
+    throw new ServiceError(
+      ServiceErrorCodes.PORT_IN_USE,
+      'kafka',
+      `SASL port ${layout.host}:${layout.saslPort} is taken by another process; choose another (--kafka-sasl-port)`,
+    );
+  }
+
   await ensureKafkaJars(layout, progress);
   await writeKafkaConfig(layout);
-  await formatStorageOnce(layout, progress);
+  const scram = await ensureScramCredentials(layout);
+  const formatted = await formatStorageOnce(layout, progress, scram ? formatScramArgs(scram) : []);
   const broker = await launchBroker(layout);
   progress(
     `started broker pid ${broker.pid} on ${address} (log: ${layout.logFile}); waiting until it is healthy`,
@@ -168,6 +208,11 @@ async function startUnderLock(
     // recorded: the next `up` waits for it instead of starting over.
     if (!(await isBrokerProcess(layout, broker.pid))) await forgetBroker(layout);
     throw err;
+  }
+  if (scram && !formatted) {
+    // Formatted before SCRAM existed here, or formatted by an older Bondtrack: add the user now.
+    progress(`creating SCRAM user ${scram.username} (credentials in ${layout.scramCredentialsFile})`);
+    await upsertScramUser(layout, scram);
   }
   const elapsedMs = Date.now() - startedAt;
   progress(`broker healthy after ${formatSeconds(elapsedMs)}`);
@@ -250,7 +295,7 @@ export async function stopKafka(options: KafkaServiceOptions = {}): Promise<Serv
 export async function kafkaStatus(options: KafkaServiceOptions = {}): Promise<ServiceStatus> {
   if (options.externalBrokers) {
     const brokers = [...options.externalBrokers];
-    const error = await healthError(brokers);
+    const error = await healthError(brokers, kafkaSecurityFromEnv());
     return {
       service: 'kafka',
       state: error === undefined ? 'up' : 'down',
@@ -279,14 +324,18 @@ export async function kafkaStatus(options: KafkaServiceOptions = {}): Promise<Se
     details.push(`broker pid ${ours.pid} runs but is not healthy (${error}); see the log`);
   else if (error !== undefined) details.push(error);
   else if (!ours) details.push('not started by bondtrack');
+  if (error === undefined) {
+    const missing = await missingSaslListener(layout);
+    if (missing) details.push(missing);
+  }
   if (running && !ours) details.push(`bondtrack's broker (pid ${running.pid}) runs on port ${running.port}`);
   if (details.length > 0) status.detail = details.join('; ');
   return status;
 }
 
-async function healthError(brokers: string[]): Promise<string | undefined> {
+async function healthError(brokers: string[], security?: KafkaSecurity): Promise<string | undefined> {
   try {
-    await probeKafka(brokers, { createTopic: false, timeoutMs: 5_000 });
+    await probeKafka(brokers, { createTopic: false, timeoutMs: 5_000, ...(security ? { security } : {}) });
     return undefined;
   } catch (err) {
     return describeError(err);

@@ -8,6 +8,7 @@ import { isPortOpen, isSameLocalEndpoint, redactUrl, urlHostPort } from './port-
 import { lastLines, runCommand } from './run-command.js';
 import type { ServiceDown, ServiceStatus, ServiceUp } from './service-report.js';
 import { waitUntil, withTimeout } from './wait-until.js';
+import { mqttClientOptions } from '../runtime/mqtt-client-options.js';
 
 export interface MosquittoServiceOptions {
   /** Default MQTT_URL's default, mqtt://127.0.0.1:1883. */
@@ -29,12 +30,15 @@ export async function probeMosquitto(url: string, timeoutMs = 5_000): Promise<vo
   let client: MqttClient | undefined;
   try {
     client = await withTimeout(
-      connectAsync(url, {
-        clientId: `bondtrack-health-${id}`,
-        connectTimeout: timeoutMs,
-        reconnectPeriod: 0,
-        clean: true,
-      }),
+      connectAsync(
+        url,
+        mqttClientOptions({
+          clientId: `bondtrack-health-${id}`,
+          connectTimeout: timeoutMs,
+          reconnectPeriod: 0,
+          clean: true,
+        }),
+      ),
       timeoutMs + 1_000,
       'mqtt connect',
     );

@@ -4,6 +4,10 @@ import { BondtrackError } from '../runtime/errors.js';
 import { formatReadsAs, type SimulatedFormat } from './formats/index.js';
 import { SimulatedSerialReader } from './serial-reader.js';
 
+/** Emulated LLRP readers as a target (`--emit-llrp`): simulators/llrp/emit-target.ts. */
+export { openLlrpTarget, type LlrpTargetOptions } from './llrp/emit-target.js';
+import { mqttClientOptions } from '../runtime/mqtt-client-options.js';
+
 /**
  * Where `bondtrack simulate --format F` sends each reader's reads (issue 4): the reader end of a
  * serial pty (line formats), an MQTT topic (native payloads, one message per document, QoS 1) or
@@ -93,7 +97,10 @@ export async function openMqttTarget(
 ): Promise<EmitTarget> {
   let client: MqttClient;
   try {
-    client = await connectAsync(mqttUrl, { reconnectPeriod: 1_000, connectTimeout: 10_000 });
+    client = await connectAsync(
+      mqttUrl,
+      mqttClientOptions({ reconnectPeriod: 1_000, connectTimeout: 10_000 }),
+    );
   } catch (err) {
     throw new EmitTargetError(`cannot connect to ${mqttUrl}`, { cause: err });
   }

@@ -5,7 +5,9 @@ import { createPool } from '../../pipeline/sink/database.js';
 import { DEFAULT_DATABASE_URL } from '../../runtime/config.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
+import { addOpsOptions, startOpsFromFlags, type OpsFlags } from '../ops-options.js';
 import { loadSiteLayout } from '../../runtime/site-file.js';
+import { httpTokenFrom } from '../../runtime/http-token.js';
 import {
   addConnectionOptions,
   configFromFlags,
@@ -20,9 +22,10 @@ interface ExportFlags extends ConnectionFlags {
   output?: string;
 }
 
-interface ServeFlags extends ConnectionFlags {
+interface ServeFlags extends ConnectionFlags, OpsFlags {
   port: string;
   host: string;
+  tokenFile?: string;
 }
 
 function parseTime(flag: string, text: string): Date {
@@ -84,7 +87,12 @@ export function epcisCommand(): Command {
         '(application/ld+json); a bad query is a 400 with a BT_EPCIS_BAD_QUERY code. GET /health answers ok.',
     )
     .option('--port <port>', 'TCP port (0: any free one)', '8090')
-    .option('--host <host>', 'address to listen on', '127.0.0.1');
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--token-file <file>',
+      'file holding the bearer token GET /events must carry (default: env BONDTRACK_HTTP_TOKEN or BONDTRACK_HTTP_TOKEN_FILE; none: no token)',
+    );
+  addOpsOptions(serveCmd);
   addConnectionOptions(serveCmd, { mqtt: false, kafka: false }).action(async (flags: ServeFlags) => {
     const port = Number(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -104,10 +112,15 @@ export function epcisCommand(): Command {
       logger,
       port,
       host: flags.host,
+      token: httpTokenFrom(flags.tokenFile),
     });
     logger.info({ url: server.url }, 'EPCIS endpoint listening');
+    const ops = await startOpsFromFlags(flags, logger, {
+      'database reachable': () => pool.query('SELECT 1').then(() => true),
+    });
     process.stdout.write(`EPCIS 2.0 events at ${server.url}/events?from=…&to=…\n`);
     await untilSignal();
+    await ops?.close();
     await server.close();
     await pool.end();
   });

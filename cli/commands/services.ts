@@ -3,6 +3,7 @@ import { loadConfig } from '../../runtime/config.js';
 import {
   DEFAULT_KAFKA_CONTROLLER_PORT,
   DEFAULT_KAFKA_PORT,
+  DEFAULT_KAFKA_SASL_PORT,
   type KafkaOptions,
 } from '../../services/kafka-options.js';
 import type { ServiceDown, ServiceStatus, ServiceUp } from '../../services/service-report.js';
@@ -13,6 +14,7 @@ interface CommonFlags {
   json?: boolean;
   kafkaPort?: number;
   kafkaControllerPort?: number;
+  kafkaSaslPort?: number;
   kafkaCacheDir?: string;
 }
 
@@ -114,6 +116,12 @@ function withCommonFlags(command: Command): Command {
         .argParser(port)
         .default(DEFAULT_KAFKA_CONTROLLER_PORT),
     )
+    .addOption(
+      new Option(
+        '--kafka-sasl-port <port>',
+        `SASL/SCRAM listener of Bondtrack's broker (default: ${DEFAULT_KAFKA_SASL_PORT} when --kafka-port is ${DEFAULT_KAFKA_PORT}, else none)`,
+      ).argParser(port),
+    )
     .option(
       '--kafka-cache-dir <dir>',
       'where the jars, generated config, log and pid file live (default: .cache/kafka)',
@@ -126,6 +134,7 @@ async function servicesOptions(flags: UpFlags): Promise<ServicesOptions> {
   const kafka: KafkaOptions = {};
   if (flags.kafkaPort !== undefined) kafka.port = flags.kafkaPort;
   if (flags.kafkaControllerPort !== undefined) kafka.controllerPort = flags.kafkaControllerPort;
+  if (flags.kafkaSaslPort !== undefined) kafka.saslPort = flags.kafkaSaslPort;
   if (flags.kafkaCacheDir !== undefined) kafka.cacheDir = flags.kafkaCacheDir;
   if (flags.kafkaHeap !== undefined) kafka.heapMb = flags.kafkaHeap;
   if (flags.kafkaDataDir !== undefined) kafka.dataDir = flags.kafkaDataDir;

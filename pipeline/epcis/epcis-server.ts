@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type pg from 'pg';
 import { BondtrackError, describeError } from '../../runtime/errors.js';
+import { requireToken } from '../../runtime/http-token.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { SiteLayout } from '../../schemas/index.js';
 import { exportEpcis } from './epcis-document.js';
@@ -15,6 +16,8 @@ export interface EpcisServerOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** Bearer token required on /events (RFC 6750). Unset: none. /health stays open for probes. */
+  token?: string | undefined;
 }
 
 export interface EpcisServer {
@@ -54,6 +57,7 @@ export async function startEpcisServer(options: EpcisServerOptions): Promise<Epc
     };
     if (req.method !== 'GET') return send(405, 'text/plain', 'only GET\n');
     if (url.pathname === '/health') return send(200, 'text/plain', 'ok\n');
+    if (!requireToken(req, res, options.token)) return;
     if (url.pathname !== '/events') return send(404, 'text/plain', 'not found: try /events?from=…&to=…\n');
     try {
       const from = timeParam(url.searchParams, 'from');
