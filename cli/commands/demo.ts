@@ -8,6 +8,8 @@ import { startPipeline } from '../../pipeline/pipeline.js';
 import { systemClock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
+import { observePipeline } from '../../pipeline/runtime/pipeline-metrics.js';
+import { addOpsOptions, startOpsFromFlags, type OpsFlags } from '../ops-options.js';
 import { kafkaTopics } from '../../schemas/index.js';
 import { ensureKafka } from '../../services/kafka.js';
 import { ensureSocat } from '../../services/socat.js';
@@ -26,7 +28,7 @@ import {
 } from '../connection-options.js';
 import { queryStoredCounts, renderSummary, type StoredCounts } from '../demo-summary.js';
 
-interface DemoFlags extends ConnectionFlags {
+interface DemoFlags extends ConnectionFlags, OpsFlags {
   duration: string;
   speed: string;
   seed: string;
@@ -61,12 +63,15 @@ export function demoCommand(): Command {
     .addOption(new Option('--embedded-db-port <port>', 'port of the embedded PGlite server').default('55432'))
     .addOption(new Option('--no-summary', 'print log lines instead of the live summary'));
   addConnectionOptions(command, { kafka: true });
+  addOpsOptions(command);
   command.action(async (flags: DemoFlags) => {
     const config = await configFromFlags(flags);
     const log = createLogger('demo');
     const cleanups: Array<() => Promise<unknown>> = [];
     const say = (text: string) => process.stderr.write(`${text}\n`);
     try {
+      const ops = await startOpsFromFlags(flags, log, { 'demo started': () => false });
+      if (ops) cleanups.push(() => ops.close());
       await ensureSocat();
       say('bondtrack demo: making Kafka available (the first run fetches it from Maven Central)…');
       // Brokers named by flag or environment are only checked; otherwise our own broker runs.
@@ -134,6 +139,15 @@ export function demoCommand(): Command {
         { logger: log.child({ component: 'adapter' }) },
       );
       cleanups.push(() => adapter.stop());
+      if (ops) {
+        const observed = await observePipeline(pipeline, log);
+        cleanups.push(() => observed.stop());
+        ops.setReadiness({
+          'demo started': () => true,
+          ...observed.readiness,
+          'adapter connected to MQTT': () => adapter.stats().publisher.connected,
+        });
+      }
 
       const producer = pipeline.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();

@@ -9,6 +9,12 @@ export interface ReaderClockOptions {
   toleranceUs?: number;
   /** A read further than this ahead of its batch's send time is a clock jump: rejected. Default 60 s. */
   maxAheadUs?: number;
+  /**
+   * A read further than this behind its batch's send time is refused: a reader clock reset (to its
+   * epoch after a power loss, or set to the wrong year). Batches are formed as reads arrive and a
+   * disk-queue replay keeps their send time, so honest reads are seconds behind, not days. Default 7 days.
+   */
+  maxBehindUs?: number;
   /** Batches the offset estimate looks back over. Default 16. */
   windowBatches?: number;
 }
@@ -21,7 +27,7 @@ export interface ReaderClockState {
 
 export interface RejectedRead {
   read: TagRead;
-  code: 'BT_READER_CLOCK_AHEAD';
+  code: 'BT_READER_CLOCK_AHEAD' | 'BT_READER_CLOCK_BEHIND';
   reason: string;
 }
 
@@ -38,19 +44,23 @@ export interface ClockCheck {
  * the batch that carries it, so a reader whose reads run ahead is corrected by the median offset of
  * its recent batches; a reader steadily behind (the offsets agree within the tolerance) is corrected
  * the same way, while a disk-queue replay after an outage — offsets large but shrinking as the queue
- * drains — is not. A single read far ahead is a clock jump and is rejected with its reason.
+ * drains — is not. A single read far ahead is a clock jump, and one days behind a clock reset: both are
+ * rejected with their reason.
  */
 export class ReaderClockCheck {
   private readonly toleranceUs: number;
   private readonly maxAheadUs: number;
+  private readonly maxBehindUs: number;
   private readonly windowBatches: number;
 
   constructor(options: ReaderClockOptions = {}) {
     this.toleranceUs = options.toleranceUs ?? 1_000_000;
     this.maxAheadUs = options.maxAheadUs ?? 60_000_000;
+    this.maxBehindUs = options.maxBehindUs ?? 7 * 86_400_000_000;
     this.windowBatches = options.windowBatches ?? 16;
     if (!(this.toleranceUs >= 0)) throw new RangeError('toleranceUs must be >= 0');
     if (!(this.maxAheadUs > this.toleranceUs)) throw new RangeError('maxAheadUs must be > toleranceUs');
+    if (!(this.maxBehindUs > this.toleranceUs)) throw new RangeError('maxBehindUs must be > toleranceUs');
     if (!(this.windowBatches >= 1)) throw new RangeError('windowBatches must be >= 1');
   }
 
@@ -65,6 +75,14 @@ export class ReaderClockCheck {
           read,
           code: 'BT_READER_CLOCK_AHEAD',
           reason: `read time is ${Math.round(aheadUs / 1000)} ms after its batch was sent (limit ${this.maxAheadUs / 1000} ms): reader clock jumped`,
+        });
+        continue;
+      }
+      if (-aheadUs > this.maxBehindUs) {
+        rejected.push({
+          read,
+          code: 'BT_READER_CLOCK_BEHIND',
+          reason: `read time is ${Math.round(-aheadUs / 86_400e6)} days before its batch was sent (limit ${this.maxBehindUs / 86_400e6} days): reader clock reset or wrong`,
         });
         continue;
       }
