@@ -2,7 +2,8 @@ import { SITE_VARIABLE, type DashboardSpec } from './dashboard-model.js';
 
 /**
  * Readers and pipeline (issue 6): reads per reader and antenna, silent antennas, reader states,
- * dead-letter rate. Consumer lag is not in the database (Kafka has it), so it is not a panel here.
+ * dead-letter rate, consumer lag. Lag lives in Kafka; the sink's process samples it into the
+ * `consumer_lag` table (pipeline/sink/consumer-lag-recorder.ts), which this dashboard reads.
  */
 export const readersPipeline: DashboardSpec = {
   uid: 'bondtrack-readers-pipeline',
@@ -48,6 +49,19 @@ WHERE site = '$site'
 ORDER BY reader_id`,
     },
     {
+      title: 'Reader outages and lost batches',
+      type: 'table',
+      w: 24,
+      description:
+        'READER_DOWN (adapter offline or reader silent) and READER_GAP (ReadBatches that never reached ' +
+        'the bridge: details give the boot and the missing seq range).',
+      sql: `
+SELECT at, reader_id, kind, severity, details
+FROM alert_log
+WHERE site = '$site' AND kind IN ('READER_DOWN', 'READER_GAP') AND $__timeFilter(at)
+ORDER BY at DESC`,
+    },
+    {
       title: 'Dead-letter rate',
       type: 'timeseries',
       w: 24,
@@ -56,6 +70,23 @@ ORDER BY reader_id`,
 SELECT $__timeGroupAlias(at, $__interval), stage || ' ' || code AS metric, count(*) AS dead_letters
 FROM dead_letter_log
 WHERE $__timeFilter(at)
+GROUP BY 1, 2 ORDER BY 1`,
+    },
+    {
+      title: 'Consumer lag',
+      type: 'timeseries',
+      w: 24,
+      description:
+        'Records each stage group has not committed yet, per input topic (all partitions summed; ' +
+        'the highest sample of each partition in the interval). Growing lag: a stage is stuck or too slow.',
+      sql: `
+SELECT time, metric, sum(lag) AS lag
+FROM (
+  SELECT $__timeGroupAlias(at, $__interval), group_id || ' ← ' || topic AS metric, partition, max(lag) AS lag
+  FROM consumer_lag_log
+  WHERE $__timeFilter(at)
+  GROUP BY 1, 2, 3
+) per_partition
 GROUP BY 1, 2 ORDER BY 1`,
     },
   ],

@@ -8,6 +8,8 @@ export const AlertKind = z.enum([
   'MISSING',
   'UNKNOWN_TAG',
   'READER_DOWN',
+  /** ReadBatches of a reader lost before the bridge (a hole in `seq`); raised by the bridge. */
+  'READER_GAP',
 ]);
 export type AlertKind = z.infer<typeof AlertKind>;
 

@@ -10,6 +10,7 @@ export const GRAFANA_RELATIONS = [
   'alert_log',
   'alerts_1m',
   'antenna_activity',
+  'consumer_lag_log',
   'customs_current',
   'dead_letter_log',
   'dwell_stats',

@@ -62,6 +62,15 @@ describe.each(storagePaths())('dashboards on $name', (path) => {
     expect(panel('Shortages and overages').rows).toBe(2);
     expect(panel('Occupancy per zone').columns).toEqual(['time', 'metric', 'pallets']);
     expect(panel('Silent antennas').rows).toBeGreaterThan(20);
+    expect(panel('Reader outages and lost batches').rows).toBe(2); // one READER_DOWN, one READER_GAP
+    // Two series (sink on observations, dedup on reads), one point per sampled bucket.
+    expect(panel('Consumer lag').columns).toEqual(['time', 'metric', 'lag']);
+    expect(panel('Consumer lag').rows).toBeGreaterThanOrEqual(2);
+    const peak = await pool.query<{ lag: string }>(
+      `SELECT max(lag)::text AS lag FROM (SELECT at, sum(lag) AS lag FROM ${quoteIdent(schema)}.consumer_lag_log
+       WHERE group_id = 'bondtrack.sink' GROUP BY at) s`,
+    );
+    expect(peak.rows[0]!.lag).toBe(String(Math.max(...seeded.consumerLag.map((l) => l.lag))));
 
     // The trace of the pallet that left without release: its three events and their evidence.
     const trace = (await loadDashboardFiles()).find((f) => f.file === 'pallet-trace.json')!.dashboard;

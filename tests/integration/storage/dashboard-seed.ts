@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { writeConsumerLag } from '../../../pipeline/sink/consumer-lag-recorder.js';
 import { saveSiteLayout } from '../../../pipeline/sink/site-layout-tables.js';
 import { upsertPallets, writeBatch } from '../../../pipeline/sink/writer.js';
 import { deterministicId } from '../../../runtime/ids.js';
@@ -32,6 +33,8 @@ export interface SeededData {
   observations: Observation[];
   /** Start of the story, µs; everything happens within the 40 minutes before the seed ran. */
   startUs: number;
+  /** Consumer-lag samples: lag of each (group, topic) summed over partitions, per minute of the story. */
+  consumerLag: Array<{ atUs: number; groupId: string; topic: string; lag: number }>;
 }
 
 /**
@@ -162,6 +165,11 @@ export async function seedDashboardData(pool: pg.Pool, schema: string): Promise<
       details: { dwellSec: 900 },
     }),
     alert('READER_DOWN', 'WARNING', t(15), { readerId: 'RD-INSP' }),
+    // As the bridge raises it (pipeline/bridge/batch-sequence.ts readerGapAlert).
+    alert('READER_GAP', 'WARNING', t(16), {
+      readerId: 'RD-DOCK-2',
+      details: { bootKey: 'RD-DOCK-2:k3x9', fromSeq: 120, toSeq: 124, missingBatches: 5 },
+    }),
   ];
   await upsertPallets(pool, schema, s, [
     { ...staged, declarationId: 'D-1', description: 'Machine parts', consignee: 'Acme', expectedAtUs: t(-5) },
@@ -192,5 +200,45 @@ export async function seedDashboardData(pool: pg.Pool, schema: string): Promise<
       atUs: t(12 + n),
     })),
   });
-  return { site, staged, departed, smuggled, missing, unknownEpc, zoneEvents, observations, startUs };
+  // Consumer lag as the sink's recorder samples it: the sink falls behind on observations for a few
+  // minutes (a stuck partition 1) and catches up; dedup keeps up.
+  const consumerLag: SeededData['consumerLag'] = [];
+  for (let m = 30; m < 40; m++) {
+    const behind = m >= 33 && m < 37 ? (m - 32) * 500 : 0;
+    const lags = [0, 1, 2].flatMap((partition) => [
+      {
+        groupId: 'bondtrack.sink',
+        topic: 'bondtrack.observations.v1',
+        partition,
+        endOffset: 10_000 * m + partition,
+        committedOffset: 10_000 * m + partition - (partition === 1 ? behind : 0),
+        lag: partition === 1 ? behind : 0,
+      },
+      {
+        groupId: 'bondtrack.dedup',
+        topic: 'bondtrack.reads.v1',
+        partition,
+        endOffset: 20_000 * m,
+        committedOffset: 20_000 * m - 1,
+        lag: 1,
+      },
+    ]);
+    await writeConsumerLag(pool, schema, t(m), lags);
+    consumerLag.push(
+      { atUs: t(m), groupId: 'bondtrack.sink', topic: 'bondtrack.observations.v1', lag: behind },
+      { atUs: t(m), groupId: 'bondtrack.dedup', topic: 'bondtrack.reads.v1', lag: 3 },
+    );
+  }
+  return {
+    site,
+    staged,
+    departed,
+    smuggled,
+    missing,
+    unknownEpc,
+    zoneEvents,
+    observations,
+    startUs,
+    consumerLag,
+  };
 }

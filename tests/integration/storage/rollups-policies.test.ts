@@ -4,7 +4,7 @@ import { loadMigrations, migrateSchema } from '../../../pipeline/sink/migrate.js
 import { quoteIdent } from '../../../pipeline/sink/sql-identifier.js';
 import { writeBatch } from '../../../pipeline/sink/writer.js';
 import { seedDashboardData } from './dashboard-seed.js';
-import { ROLLUPS, observation, readerStatus, testPool, testSchema } from './storage-fixtures.js';
+import { HYPERTABLES, ROLLUPS, observation, readerStatus, testPool, testSchema } from './storage-fixtures.js';
 import { storagePaths } from './storage-paths.js';
 
 const DAY_US = 86_400_000_000;
@@ -54,7 +54,7 @@ describe.each(paths)('rollups and storage policies on $name', (path) => {
     );
     expect(Number(occupancy.pallets)).toBe(1);
     const alerts = await one<{ n: string }>(pool, `SELECT sum(alerts)::text AS n FROM ${s}.alerts_1m`);
-    expect(alerts.n).toBe('4');
+    expect(alerts.n).toBe('5');
   });
 
   test('retention drops expired rows and keeps the rest; horizons can be changed', async () => {
@@ -99,8 +99,8 @@ describe('storage policies on TimescaleDB (PGlite)', () => {
       [schema],
     );
     const byProc = (proc: string): string[] => jobs.filter((j) => j.proc_name === proc).map((j) => j.name);
-    expect(byProc('policy_retention')).toEqual(['alerts', 'observations', 'reader_status', 'zone_events']);
-    expect(byProc('policy_compression')).toEqual(['alerts', 'observations', 'reader_status', 'zone_events']);
+    expect(byProc('policy_retention')).toEqual(HYPERTABLES);
+    expect(byProc('policy_compression')).toEqual(HYPERTABLES);
     const { rows: segments } = await pool.query<{ name: string; attname: string }>(
       `SELECT hypertable_name AS name, attname FROM timescaledb_information.compression_settings
          WHERE hypertable_schema = $1 AND segmentby_column_index IS NOT NULL ORDER BY 1, segmentby_column_index`,
@@ -142,6 +142,10 @@ describe('range partitions on plain PostgreSQL', () => {
     expect(observations).toContain(`observations_p${today}`);
     expect(observations.length).toBeGreaterThanOrEqual(8); // today + 7 days ahead + default
     expect(await partitionsOf(pool, schema, 'zone_events')).toContain(`zone_events_p${today.slice(0, 6)}`);
+    // Migration 0006's consumer-lag samples follow the same plan, by day.
+    expect(await partitionsOf(pool, schema, 'consumer_lag')).toEqual(
+      expect.arrayContaining(['consumer_lag_default', `consumer_lag_p${today}`]),
+    );
     // Already there: nothing new to create.
     expect((await one<{ n: number }>(pool, `SELECT ${s}.create_partitions_ahead() AS n`)).n).toBe(0);
 

@@ -140,6 +140,7 @@ export function deadLetter(n: number, payload = `garbage line ${n}`): DeadLetter
 /** What the migrations create, on both paths (TimescaleDB and plain PostgreSQL). */
 export const EXPECTED_TABLES = [
   'alerts',
+  'consumer_lag',
   'customs_status',
   'dead_letters',
   'observations',
@@ -156,6 +157,7 @@ export const EXPECTED_TABLES = [
 export const EXPECTED_VIEWS = [
   'alert_log',
   'antenna_activity',
+  'consumer_lag_log',
   'customs_current',
   'dead_letter_log',
   'dwell_stats',
@@ -172,7 +174,7 @@ export const EXPECTED_VIEWS = [
  */
 export const ROLLUPS = ['alerts_1m', 'reader_reads_1m', 'zone_occupancy_1m', 'zone_transitions_1m'];
 export const EXPECTED_VIEWS_TIMESCALEDB = [...EXPECTED_VIEWS, ...ROLLUPS].sort();
-export const HYPERTABLES = ['alerts', 'observations', 'reader_status', 'zone_events'];
+export const HYPERTABLES = ['alerts', 'consumer_lag', 'observations', 'reader_status', 'zone_events'];
 
 /**
  * Tables and views of a schema, by kind, sorted. Partitions (plain PostgreSQL, migration 0005) are
