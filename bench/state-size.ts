@@ -5,8 +5,8 @@
  *
  *   node --expose-gc --import tsx bench/state-size.ts [--pallets 1000000] [--windows 2]
  *
- * Each pallet gets `--windows` seconds of observations from two coverage antennas of one zone (so
- * it is placed, with the evidence the 3 s window holds), as in a storage zone at steady state.
+ * Each pallet gets `--windows` seconds of first-read observations (dedup's default output, one per
+ * window) from two coverage antennas of one zone (so it is placed, with the evidence the 3 s window holds), as in a storage zone at steady state.
  * Heap is measured after a full GC before and after building each structure.
  */
 import { parseArgs } from 'node:util';
@@ -63,16 +63,17 @@ for (let i = 0; i < pallets; i++) {
       const firstSeenUs = T0 + w * S + 100_000;
       const obs: Observation = {
         v: 1,
-        id: deterministicId('obs', a.reader, a.port, epc, T0 + w * S),
+        // What dedup emits at once for each window (its first read), which locate weighs by default.
+        id: deterministicId('first', a.reader, a.port, epc, T0 + w * S),
         site: site.site,
         epc,
         readerId: a.reader,
         antenna: a.port,
         zone,
         firstSeenUs,
-        lastSeenUs: firstSeenUs + 500_000,
-        count: 3,
-        maxRssiDbm: -53,
+        lastSeenUs: firstSeenUs,
+        count: 1,
+        maxRssiDbm: -55,
         meanRssiDbm: -55,
       };
       timers.seen(epc, site.site, 0, obs.lastSeenUs);

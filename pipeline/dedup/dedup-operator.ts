@@ -15,7 +15,11 @@ import {
 export interface DedupOptions {
   /** Event-time tumbling window per (reader, antenna, EPC). Default 1 s. */
   windowUs?: number;
-  /** How far behind the newest read of a reader a read may arrive and still join its window. Default 1 s. */
+  /**
+   * How far behind the newest read of a reader a read may arrive and still join its window. Default
+   * 0.5 s: a reader's reads arrive in order (one batch stream per reader), and a later read is not
+   * lost but emitted on its own (`late` id); measured: ~0.3 s less detection delay, same accuracy.
+   */
   allowedLatenessUs?: number;
   /**
    * Processing time after which a silent input partition's open windows are closed anyway (all its
@@ -30,7 +34,11 @@ export interface DedupOptions {
    * into the window summary as usual. Default true.
    */
   emitFirstRead?: boolean;
-  /** Silence after which a tag's next read at an antenna counts as a first read again. Default 5 s. */
+  /**
+   * Silence after which a tag's next read at an antenna counts as a first read again. 0 (the
+   * default): the first read of every window is emitted at once, so locate can weigh each window as
+   * soon as it opens rather than when the watermark closes it (docs/pipeline.md, "Detection delay").
+   */
   firstReadGapUs?: number;
   /** Reader clock drift/jump detection against `ReadBatch.sentAtUs`; `false` turns it off. */
   readerClock?: ReaderClockOptions | false;
@@ -118,13 +126,21 @@ export class DedupOperator {
     options: DedupOptions = {},
   ) {
     this.windowUs = options.windowUs ?? 1_000_000;
-    this.latenessUs = options.allowedLatenessUs ?? 1_000_000;
+    this.latenessUs = options.allowedLatenessUs ?? 500_000;
     this.idleFlushUs = options.idleFlushUs ?? 5_000_000;
     if (!(this.windowUs > 0)) throw new RangeError('windowUs must be > 0');
     if (!(this.latenessUs >= 0)) throw new RangeError('allowedLatenessUs must be >= 0');
     this.emitFirstRead = options.emitFirstRead ?? true;
-    this.firstReadGapUs = options.firstReadGapUs ?? 5_000_000;
+    this.firstReadGapUs = options.firstReadGapUs ?? 0;
     this.clockCheck = options.readerClock === false ? undefined : new ReaderClockCheck(options.readerClock);
+  }
+
+  /** Open windows over every reader held (reader × antenna × EPC), the stage's state size. */
+  get openWindowCount(): number {
+    let n = 0;
+    for (const [, reader] of this.store.entries())
+      for (const windows of reader.windows.values()) n += windows.size;
+    return n;
   }
 
   /** Reads refused since the last call (clock jumps), for the dead-letter topic. */
@@ -179,7 +195,7 @@ export class DedupOperator {
         out.push(lateObservation(this.site, batch, read, from));
         continue;
       }
-      if (this.emitFirstRead && this.isFirstRead(reader, read)) {
+      if (this.emitFirstRead && this.isFirstRead(reader, read, startUs)) {
         out.push(
           singleReadObservation(
             this.site,
@@ -232,6 +248,20 @@ export class DedupOperator {
     return min;
   }
 
+  /** A reader's state (for a changelog), or undefined. */
+  reader(readerId: string): ReaderWindows | undefined {
+    return this.store.get(readerId);
+  }
+
+  /**
+   * Put a restored reader's state in place (from a changelog). Its partition counts as active from
+   * now: the records after the restored state are still to come.
+   */
+  restoreReader(readerId: string, reader: ReaderWindows): void {
+    this.store.set(readerId, reader);
+    this.partitionActivityUs.set(reader.partition, this.clock.nowUs());
+  }
+
   /** Drop the state of readers whose input partitions moved to another worker. */
   forgetPartitions(partitions: ReadonlySet<number>): void {
     for (const [readerId, reader] of [...this.store.entries()]) {
@@ -240,10 +270,14 @@ export class DedupOperator {
     for (const p of partitions) this.partitionActivityUs.delete(p);
   }
 
-  /** True when the antenna has not seen the tag for `firstReadGapUs`; remembers this read. */
-  private isFirstRead(reader: ReaderWindows, read: TagRead): boolean {
-    reader.lastSeen ??= new Map();
+  /**
+   * True when the read opens its window (`firstReadGapUs` 0), or when the antenna has not seen the
+   * tag for `firstReadGapUs`; remembers this read.
+   */
+  private isFirstRead(reader: ReaderWindows, read: TagRead, startUs: number): boolean {
     const key = `${read.antenna}\u0000${read.epc}`;
+    if (this.firstReadGapUs === 0) return !reader.windows.get(startUs)?.has(key);
+    reader.lastSeen ??= new Map();
     const last = reader.lastSeen.get(key);
     if (last === undefined || read.seenAtUs > last) reader.lastSeen.set(key, read.seenAtUs);
     return last === undefined || read.seenAtUs - last > this.firstReadGapUs;

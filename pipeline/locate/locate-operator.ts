@@ -9,7 +9,7 @@ import { zoneEvent } from './zone-event.js';
 export interface LocateOptions {
   /** Event-time span of evidence weighed for a zone decision. Default 3 s. */
   evidenceWindowUs?: number;
-  /** A new zone must outweigh the current one by this factor to move the pallet (hysteresis). Default 2. */
+  /** A new zone must outweigh the current one by this factor to move the pallet (hysteresis). Default 3. */
   switchRatio?: number;
   /**
    * Portal sightings of one gate closer together than this belong to one passage (one crossing).
@@ -37,13 +37,32 @@ export interface LocateOptions {
    */
   dedupWindowUs?: number;
   /**
-   * Weigh dedup's first-read observations (see DedupOptions.emitFirstRead) as evidence before their
-   * window's summary arrives. Faster, but measured less precise on the demo site (see
-   * docs/notes-issue-5.md), so off by default: first reads are then skipped here.
+   * Weigh dedup's first-read observations (see DedupOptions.emitFirstRead) at portals (and, with
+   * `firstReadsOnly` off, at coverage antennas) as evidence before their window's summary arrives.
+   * Faster, but measured less precise (docs/pipeline.md), so off by default.
    */
   useFirstReads?: boolean;
+  /**
+   * With dedup emitting every window's first read at once (DedupOptions.firstReadGapUs = 0), weigh
+   * those alone at coverage antennas and skip the windows' summaries there: each window counts
+   * once, as soon as it opens. Portals still weigh summaries only (unless `useFirstReads`): a
+   * passage's direction wants each window's peak RSSI, and first reads cost direction accuracy.
+   * Default true (docs/pipeline.md, "Detection delay").
+   */
+  firstReadsOnly?: boolean;
   /** Half-life of evidence weight within the window; 0 weighs the whole window alike. Default 1 s. */
   evidenceHalfLifeUs?: number;
+  /**
+   * Margin-dependent hysteresis: an observation read within this of the mean its antenna reads its own pallets at is
+   * *sure* evidence (a cross-read, ~10 dB weaker with σ 3 dB of noise, gets there about 1 time in
+   * 200; 1 dB: about 1 in 300). One sure observation places the pallet, or moves it once the current zone has been
+   * `quietUs` without strong evidence, without waiting for a second window (see `fastRatio`). Default 1 dB.
+   */
+  sureMarginDb?: number;
+  /** See `sureMarginDb`. Default 2 s (the current zone's antennas read a present pallet ~1.3×/s). */
+  quietUs?: number;
+  /** A sure move must also outweigh the current zone's faded evidence by this factor. Default 4. */
+  fastRatio?: number;
 }
 
 interface Evidence {
@@ -53,6 +72,8 @@ interface Evidence {
   weight: number;
   id: string;
   strong: boolean;
+  /** Read within `sureMarginDb` of its antenna's level: may confirm on its own (see LocateOptions). */
+  sure?: boolean;
   /**
    * For a first read only: its dedup window (reader, antenna, start), which the window's summary
    * replaces. Summaries need no slot, which keeps per-pallet state small (bench/state-size.ts).
@@ -84,6 +105,8 @@ export interface PalletState {
    * number array is a fraction of the objects' size (bench/state-size.ts).
    */
   current?: number[];
+  /** Event time of the newest strong evidence for the current zone (the quiet test of `quietUs`). */
+  heldUs?: number;
   portal?: PortalSighting;
 }
 
@@ -103,7 +126,10 @@ export class LocateOperator {
   private readonly portalMarginDb: number;
   private readonly dedupWindowUs: number;
   private readonly useFirstReads: boolean;
+  private readonly firstReadsOnly: boolean;
   private readonly halfLifeUs: number;
+  private readonly quietUs: number;
+  private readonly fastRatio: number;
   /** Learned per-antenna RSSI levels (part of the state a changelog keeps). */
   readonly levels: AntennaLevels;
 
@@ -113,27 +139,32 @@ export class LocateOperator {
     options: LocateOptions = {},
   ) {
     this.windowUs = options.evidenceWindowUs ?? 3_000_000;
-    this.ratio = options.switchRatio ?? 2;
+    this.ratio = options.switchRatio ?? 3;
     this.portalGapUs = options.portalGapUs ?? 10_000_000;
     this.minEvidence = options.minEvidence ?? 2;
-    this.levels = new AntennaLevels(options.strongMarginDb ?? 7);
+    this.levels = new AntennaLevels(options.strongMarginDb ?? 7, options.sureMarginDb ?? 1);
     this.portalMarginDb = options.portalMarginDb ?? 8;
     this.dedupWindowUs = options.dedupWindowUs ?? 1_000_000;
+    this.firstReadsOnly = options.firstReadsOnly ?? true;
     this.useFirstReads = options.useFirstReads ?? false;
     this.halfLifeUs = options.evidenceHalfLifeUs ?? 1_000_000;
+    this.quietUs = options.quietUs ?? 2_000_000;
+    this.fastRatio = options.fastRatio ?? 4;
   }
 
   ingest(obs: Observation): ZoneEvent[] {
     const antenna = this.site.antenna(obs.readerId, obs.antenna);
     if (!antenna) return []; // an antenna the layout does not know carries no location
-    if (!this.useFirstReads && this.isFirstRead(obs)) return [];
+    const coverage = antenna.role === 'COVERAGE';
+    if (coverage && this.firstReadsOnly ? this.isSummary(obs) : !this.useFirstReads && this.isFirstRead(obs))
+      return [];
     let state = this.store.get(obs.epc);
     if (!state) {
       state = { lastSeenUs: obs.lastSeenUs, recent: [] };
       this.store.set(obs.epc, state);
     }
     if (obs.lastSeenUs > state.lastSeenUs) state.lastSeenUs = obs.lastSeenUs;
-    if (antenna.role === 'COVERAGE') return this.coverage(obs, antenna.zone, state);
+    if (coverage) return this.coverage(obs, antenna.zone, state);
     return this.portal(obs, antenna.zone, antenna.role === 'PORTAL_IN', state);
   }
 
@@ -142,13 +173,20 @@ export class LocateOperator {
     const weight = obs.count * 10 ** ((obs.meanRssiDbm ?? -70) / 10);
     const startUs = obs.firstSeenUs - (obs.firstSeenUs % this.dedupWindowUs);
     const slot = `${obs.readerId}\u0000${obs.antenna}\u0000${startUs}`;
-    const provisional = this.isFirstRead(obs);
+    // A first read awaits its window's summary, unless summaries are not weighed (`firstReadsOnly`):
+    // then it is the window's evidence for good.
+    const provisional = !this.firstReadsOnly && this.isFirstRead(obs);
     // The evidence window trails the newest window *summary*: first reads arrive seconds before the
     // summaries of the same moment, and must not push the current zone's pending evidence out.
     if (!provisional && obs.lastSeenUs > (state.summaryUs ?? 0)) state.summaryUs = obs.lastSeenUs;
     const horizon = (state.summaryUs ?? obs.lastSeenUs) - this.windowUs;
     if (obs.lastSeenUs < horizon) return []; // older than the evidence window: it can no longer tip a decision
+    const sure = this.levels.isSure(obs); // before isStrong learns from this read
     const strong = this.levels.isStrong(obs);
+    if (zone === state.zone && strong) {
+      this.levels.learnOwn(obs);
+      if (obs.lastSeenUs > (state.heldUs ?? 0)) state.heldUs = obs.lastSeenUs;
+    }
     // The window's summary includes its first read: it replaces the first read's evidence.
     if (!provisional && state.recent.length > 0)
       state.recent = state.recent.filter((e) => !(e.provisional && e.slot === slot));
@@ -165,6 +203,7 @@ export class LocateOperator {
         weight,
         id: obs.id,
         strong,
+        ...(sure ? { sure } : {}),
         provisional,
         ...(provisional ? { slot } : {}),
       });
@@ -197,17 +236,26 @@ export class LocateOperator {
         bestScore = s;
       }
     }
-    if (best === state.zone) return [];
-    const currentScore = state.zone === undefined ? 0 : (scores.get(state.zone) ?? 0);
-    if (state.zone !== undefined && bestScore < this.ratio * currentScore) return [];
+    // Strong evidence confirms fast: once the current zone's antennas have gone quiet (event time),
+    // one sure observation of another zone since then moves the pallet (the best-scored such zone).
+    const fast = this.fastMove(state, scores);
+    if (fast !== undefined) {
+      best = fast;
+      bestScore = scores.get(fast) ?? 0;
+    } else {
+      if (best === state.zone) return [];
+      const currentScore = state.zone === undefined ? 0 : (scores.get(state.zone) ?? 0);
+      if (state.zone !== undefined && bestScore < this.ratio * currentScore) return [];
+    }
 
     // A single window can be a cross-read from a neighbouring zone: wait for a second one, and count
     // only windows read about as strongly as the zone's antennas read their own pallets.
     const evidence = state.recent.filter((e) => e.zone === best);
-    if (evidence.filter((e) => e.strong).length < this.minEvidence) return [];
+    if (fast === undefined && evidence.filter((e) => e.strong).length < this.minEvidence) return [];
     const atUs = Math.min(...evidence.map((e) => e.firstUs));
     const from = state.zone;
     state.zone = best;
+    state.heldUs = Math.max(...evidence.filter((e) => e.strong).map((e) => e.atUs), atUs);
     // The new zone's evidence is now the current zone's; the old zone's keeps weighing, without ids.
     const previous = state.current ?? [];
     state.current = [];
@@ -275,6 +323,7 @@ export class LocateOperator {
       state.zone = undefined;
       state.recent = [];
       delete state.current;
+      delete state.heldUs;
     } else if (direction === 'IN') {
       state.recent = [];
       delete state.current;
@@ -282,8 +331,33 @@ export class LocateOperator {
     return events;
   }
 
+  /** The zone one sure observation moves the pallet to now (see LocateOptions.sureMarginDb), if any. */
+  private fastMove(state: PalletState, scores: ReadonlyMap<string, number>): string | undefined {
+    const heldUs = state.zone === undefined ? Number.NEGATIVE_INFINITY : (state.heldUs ?? 0);
+    if (state.lastSeenUs - heldUs < this.quietUs) return undefined;
+    let best: string | undefined;
+    let bestScore = -1;
+    for (const e of state.recent) {
+      if (!e.sure || e.zone === state.zone || e.atUs <= heldUs) continue;
+      const s = scores.get(e.zone) ?? 0;
+      if (s > bestScore || (s === bestScore && best !== undefined && e.zone < best)) {
+        best = e.zone;
+        bestScore = s;
+      }
+    }
+    // Still weighed against what the current zone has left: sure, but not against the odds.
+    const currentScore = state.zone === undefined ? 0 : (scores.get(state.zone) ?? 0);
+    return best !== undefined && bestScore >= this.fastRatio * currentScore ? best : undefined;
+  }
+
+  /** A window summary of dedup (id `obs` over its window), not a first or late read. */
+  private isSummary(obs: Observation): boolean {
+    const startUs = obs.firstSeenUs - (obs.firstSeenUs % this.dedupWindowUs);
+    return obs.id === deterministicId('obs', obs.readerId, obs.antenna, obs.epc, startUs);
+  }
+
   /** A first-read observation of dedup (its id is `first` over its window), not a window summary. */
-  private isFirstRead(obs: Observation): boolean {
+  isFirstRead(obs: Observation): boolean {
     if (obs.firstSeenUs !== obs.lastSeenUs) return false;
     const startUs = obs.firstSeenUs - (obs.firstSeenUs % this.dedupWindowUs);
     return obs.id === deterministicId('first', obs.readerId, obs.antenna, obs.epc, startUs);

@@ -49,7 +49,7 @@ interface PartitionState {
   pallets: MemoryStateStore<PalletState>;
   timers: PalletTimers;
   timerStates: MemoryStateStore<PalletTimerState>;
-  /** Per EPC, the newest window end applied per reader/antenna: a replayed observation is skipped. */
+  /** Per EPC, the newest window end applied per reader/antenna (first reads apart): a replayed one is skipped. */
   seen: Map<string, SeenWindows>;
   /** Input offsets below this were applied to the state (it came from the changelog). */
   nextOffset: number;
@@ -144,7 +144,7 @@ export class LocateStage implements Stage {
       }
       const obs = observation.value;
       // Dedup replays its open windows after a crash: the same observation may come twice.
-      if (this.isReplayed(state, obs)) continue;
+      if (this.isReplayed(state, obs, state.operator.isFirstRead(obs))) continue;
       touched.add(obs.epc);
       state.timers.seen(obs.epc, obs.site, partition, obs.lastSeenUs);
       for (const event of state.operator.ingest(obs)) this.emit(state, event, out);
@@ -189,8 +189,9 @@ export class LocateStage implements Stage {
     return state;
   }
 
-  private isReplayed(state: PartitionState, obs: Observation): boolean {
-    const key = `${obs.readerId}\u0000${obs.antenna}`;
+  private isReplayed(state: PartitionState, obs: Observation, firstRead: boolean): boolean {
+    // First reads and summaries apart: a window's summary arrives after the next window's first read.
+    const key = `${obs.readerId}\u0000${obs.antenna}${firstRead ? '\u0000f' : ''}`;
     let seen = state.seen.get(obs.epc);
     if (!seen) {
       seen = {};
@@ -225,6 +226,7 @@ export class LocateStage implements Stage {
         nextOffset: state.nextOffset,
         ...state.timers.progress,
         levels: state.operator.levels.snapshot(),
+        own: state.operator.levels.ownSnapshot(),
       }),
     });
   }
@@ -241,6 +243,7 @@ export class LocateStage implements Stage {
           state.nextOffset = meta.nextOffset;
           state.timers.progress = { watermarkUs: meta.watermarkUs, lastScanUs: meta.lastScanUs };
           state.operator.levels.load(meta.levels);
+          state.operator.levels.loadOwn(meta.own ?? []);
           continue;
         }
         if (!value) {

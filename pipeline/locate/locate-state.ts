@@ -8,7 +8,7 @@ import type { PalletState } from './locate-operator.js';
  * - key EPC → `{"l": PalletState?, "t": PalletTimerState?, "s": SeenWindows?}`; a tombstone when
  *   the pallet has no state left;
  * - key `META_KEY` → the partition's progress: next input offset not yet in the state, the
- *   timers' event-time watermark and last scan, and the learned antenna levels.
+ *   timers' event-time watermark and last scan, the learned antenna levels and own-pallet means.
  *
  * Plain JSON of the in-memory structures, written in a fixed key order (so the same state always
  * serialises to the same bytes); numbers round-trip exactly.
@@ -23,6 +23,8 @@ export interface PartitionMeta {
   watermarkUs: number;
   lastScanUs: number;
   levels: Array<[string, number]>;
+  /** Own-pallet RSSI means per antenna, [antenna, mean dBm, count] (AntennaLevels.ownSnapshot); absent in older entries. */
+  own?: Array<[string, number, number]>;
 }
 
 export interface PalletEntry {
@@ -73,6 +75,7 @@ export function encodeMeta(meta: PartitionMeta): string {
     watermarkUs: meta.watermarkUs,
     lastScanUs: meta.lastScanUs,
     levels: meta.levels,
+    ...(meta.own ? { own: meta.own } : {}),
   });
 }
 
@@ -85,11 +88,14 @@ export function decodeMeta(text: string): PartitionMeta {
     !Array.isArray(raw.levels)
   )
     throw new Error('locate partition meta is malformed');
+  if (raw.own !== undefined && !Array.isArray(raw.own))
+    throw new Error('locate partition meta: "own" is not a list');
   return {
     nextOffset: raw.nextOffset,
     watermarkUs: raw.watermarkUs,
     lastScanUs: raw.lastScanUs,
     levels: raw.levels,
+    ...(raw.own ? { own: raw.own } : {}),
   };
 }
 

@@ -70,10 +70,8 @@ test(
     expect(totalA).toBe(expected.events.length + expected.alerts.length);
 
     // (b) dedup in a process of its own, and two locate + sink workers in one group, both up
-    // before the flood; one is SIGKILLed while locate is part-way through it. Dedup is kept out of
-    // the kill: after a restart it rebuilds its windows from its committed offset but not its
-    // late-read, first-read and reader-clock memory, so a replayed tail can differ (see
-    // docs/pipeline.md, "Exactly once and scale-out").
+    // before the flood; one is SIGKILLed while locate is part-way through it. The dedup worker's
+    // own kill is dedup-crash.test.ts.
     // One after the other: two sinks starting at once race on storing the site layout
     // (site_zones_pkey, pipeline/sink/site-layout-tables.ts).
     const w1 = startWorker(prefixB, schemaB, ['locate', 'sink']);

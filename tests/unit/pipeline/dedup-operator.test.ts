@@ -122,7 +122,7 @@ describe('DedupOperator', () => {
   });
 
   it('emits the first read of a tag at once, then the window summary that includes it', () => {
-    const { op } = setup({ emitFirstRead: true });
+    const { op } = setup({ emitFirstRead: true, firstReadGapUs: 5_000_000 });
     const first = op.ingest(batch('R1', [read(EPC1, 1, T0 + 100, -60), read(EPC1, 1, T0 + 500_000, -50)]), {
       partition: 0,
       offset: 0,
@@ -140,6 +140,23 @@ describe('DedupOperator', () => {
     const summaries = op.ingest(batch('R1', [read(EPC1, 1, T0 + 3_500_000)]), { partition: 0, offset: 2 });
     // The watermark (3.5 s − 2 s lateness) closes the first window only.
     expect(summaries.map((o) => [o.id, o.count])).toEqual([[deterministicId('obs', 'R1', 1, EPC1, T0), 2]]);
+  });
+
+  it('by default emits the first read of every window at once, once, and out-of-order reads of an open window not again', () => {
+    const { op } = setup({ emitFirstRead: true });
+    const firsts = (b: ReadBatch, offset: number) =>
+      op
+        .ingest(b, { partition: 0, offset })
+        .filter((o) => o.id.length > 0 && o.count === 1 && o.firstSeenUs === o.lastSeenUs);
+    expect(
+      firsts(batch('R1', [read(EPC1, 1, T0 + 300_000), read(EPC1, 1, T0 + 300_100)]), 0).map((o) => o.id),
+    ).toEqual([deterministicId('first', 'R1', 1, EPC1, T0)]);
+    // Next window: its opening read is emitted; an out-of-order read into the first window is not.
+    expect(
+      firsts(batch('R1', [read(EPC1, 1, T0 + 1_300_000), read(EPC1, 1, T0 + 200_000)]), 1).map((o) => o.id),
+    ).toEqual([deterministicId('first', 'R1', 1, EPC1, T0 + 1_000_000)]);
+    // A duplicate batch (the same reads again) opens nothing new.
+    expect(firsts(batch('R1', [read(EPC1, 1, T0 + 1_300_000)]), 2)).toEqual([]);
   });
 
   it('treats a tag back in view after the gap as a first read again, and a duplicate as none', () => {
