@@ -30,15 +30,26 @@ export {
 export { loadScenario, type Scenario, type ScenarioFiles } from './scenario.js';
 export {
   DEMO_PROFILE,
+  GEN2_SESSIONS,
   PROFILES,
   TEST_PROFILE,
   resolveProfile,
+  type Gen2Session,
   type ProfileName,
   type RfProfile,
   type SimulationProfile,
 } from './profiles.js';
 export { buildSiteModel, type SiteModel } from './site-model.js';
-export type { GateCrossing, PalletPlan, Stay } from './pallet-flow.js';
+export type { ForkliftLoad, GateCrossing, PalletPlan, Stay } from './pallet-flow.js';
+export { Gen2SessionModel } from './gen2-session.js';
+export { meanRssiDbm, readProbability } from './rf-model.js';
+export {
+  readerBehavioursFromSpecs,
+  validateReaderBehaviours,
+  type ReaderBehaviour,
+  type ReaderOutage,
+} from './reader-behaviour.js';
+export { ReadNoise, type ReadNoiseOptions } from './read-noise.js';
 export { TruthEvent, TruthLog, readTruthFile } from './truth.js';
 export {
   createSimulation,

@@ -20,6 +20,18 @@ export interface GateCrossing {
   atUs: number;
 }
 
+/**
+ * Pallets a forklift carries from a dock to storage in one trip: they leave and arrive together,
+ * at the same instant, into the same zone.
+ */
+export interface ForkliftLoad {
+  loadId: string;
+  epcs: string[];
+  fromZone: string;
+  toZone: string;
+  atUs: number;
+}
+
 /** Where one pallet will be, from the entry portal to the exit portal (or the end of the run). */
 export interface PalletPlan {
   epc: string;
@@ -28,6 +40,8 @@ export interface PalletPlan {
   crossings: GateCrossing[];
   /** From then on the tag no longer answers (a TAG_SILENCED incident). */
   silencedAtUs?: number;
+  /** The forklift load it left its dock in, when it shared the trip with other pallets. */
+  forklift?: ForkliftLoad;
 }
 
 /** The customs decisions that move a pallet, from its `CustomsStatus` records. */
@@ -48,8 +62,9 @@ export interface PlanPalletFlowInput {
 type Next = { leaveUs: number; to: string } | { leaveUs: number; to: 'EXIT' } | undefined;
 
 /**
- * Route every pallet: entry portal → a dock (one per truck) → storage → (inspection when customs
- * orders it) → staging once released → exit portal. A pallet that is never released stays where
+ * Route every pallet: entry portal → a dock (one per truck) → storage (by forklift, often several
+ * pallets in one load, see forkliftTrips) → (inspection when customs orders it) → staging once
+ * released → exit portal. A pallet that is never released stays where
  * it is; incidents bend the route on purpose. Times are whole milliseconds, so that reads
  * (stamped at slot times, see rf-model) never straddle a move.
  */
@@ -69,7 +84,25 @@ export function planPalletFlow(input: PlanPalletFlowInput): PalletPlan[] {
   for (const truck of input.trucks) {
     const entryGate = prng.pick(model.entryGates).id;
     const dock = prng.pick(docks);
-    for (const epc of truck.epcs) {
+    // Pallets on one truck pass the portal within half a second of each other.
+    const portal = truck.epcs.map(() => ({
+      atUs: truck.atUs + ms(prng.uniform(0, 0.5) * 1_000_000),
+      transitUs: draw(profile.gateTransitSec),
+    }));
+    const trips = forkliftTrips({
+      truck,
+      dock,
+      dockedUs: portal.map((p) => p.atUs + p.transitUs),
+      loadSize: () => prng.int(1, profile.forkliftCapacity),
+      dwellUs: () => draw(profile.dwellSec.DOCK),
+      storage: () => prng.pick(storages),
+      // A pallet with an inspection order by then goes to inspection alone.
+      inspectedBy: (epc, atUs) => {
+        const at = timelines.get(epc)?.inspectionUs;
+        return at !== undefined && at <= atUs && inspections.length > 0;
+      },
+    });
+    for (const [index, epc] of truck.epcs.entries()) {
       const customs = timelines.get(epc) ?? {};
       const incidents = input.incidents.get(epc) ?? [];
       const incidentAt = (kind: IncidentKind): number | undefined =>
@@ -78,9 +111,7 @@ export function planPalletFlow(input: PlanPalletFlowInput): PalletPlan[] {
       const silencedAtUs = incidentAt('TAG_SILENCED');
       if (silencedAtUs !== undefined) plan.silencedAtUs = silencedAtUs;
 
-      // Pallets on one truck pass the portal within half a second of each other.
-      let t = truck.atUs + ms(prng.uniform(0, 0.5) * 1_000_000);
-      t = passPortal(plan, entryGate, 'IN', t, draw(profile.gateTransitSec));
+      let t = passPortal(plan, entryGate, 'IN', portal[index]!.atUs, portal[index]!.transitUs);
       let zone = dock;
       let inspected = false;
       const exitWithoutRelease = incidentAt('EXIT_WITHOUT_RELEASE');
@@ -94,10 +125,9 @@ export function planPalletFlow(input: PlanPalletFlowInput): PalletPlan[] {
           us === undefined ? undefined : Math.max(us, enteredUs + 1_000_000);
         const candidates: Next[] = [];
         if (kind === 'DOCK') {
-          const leaveUs = enteredUs + draw(profile.dwellSec.DOCK);
-          const toInspection =
-            customs.inspectionUs !== undefined && customs.inspectionUs <= leaveUs && inspections.length > 0;
-          candidates.push({ leaveUs, to: toInspection ? prng.pick(inspections) : prng.pick(storages) });
+          const trip = trips.get(epc)!;
+          if (trip.load) plan.forklift = trip.load;
+          candidates.push({ leaveUs: trip.leaveUs, to: trip.to ?? prng.pick(inspections) });
         } else if (kind === 'STORAGE') {
           const minLeaveUs = enteredUs + draw(profile.dwellSec.STORAGE);
           if (!inspected && customs.inspectionUs !== undefined && inspections.length > 0) {
@@ -141,6 +171,49 @@ export function planPalletFlow(input: PlanPalletFlowInput): PalletPlan[] {
     }
   }
   return plans;
+}
+
+interface ForkliftTripsInput {
+  truck: Truck;
+  dock: string;
+  /** When each of the truck's pallets reaches the dock, in truck order. */
+  dockedUs: number[];
+  /** Pallets in the next load (1 to the forklift's capacity). */
+  loadSize: () => number;
+  dwellUs: () => number;
+  storage: () => string;
+  inspectedBy: (epc: string, atUs: number) => boolean;
+}
+
+/**
+ * How a truck's pallets leave its dock: in truck order, loads of 1 to `capacity` pallets, each load
+ * leaving a dock dwell after its last pallet arrived, to one storage zone. A pallet whose
+ * inspection was ordered by then leaves at that time alone, for inspection (`to` undefined).
+ */
+function forkliftTrips(
+  input: ForkliftTripsInput,
+): Map<string, { leaveUs: number; to: string | undefined; load?: ForkliftLoad }> {
+  const { truck, dockedUs } = input;
+  const out = new Map<string, { leaveUs: number; to: string | undefined; load?: ForkliftLoad }>();
+  let trip = 0;
+  for (let i = 0; i < truck.epcs.length;) {
+    const size = Math.min(truck.epcs.length - i, input.loadSize());
+    const epcs = truck.epcs.slice(i, i + size);
+    const leaveUs = Math.max(...dockedUs.slice(i, i + size)) + input.dwellUs();
+    const toZone = input.storage();
+    const carried = epcs.filter((epc) => !input.inspectedBy(epc, leaveUs));
+    trip++;
+    const load =
+      carried.length >= 2
+        ? { loadId: `${truck.truckId}-F${trip}`, epcs: carried, fromZone: input.dock, toZone, atUs: leaveUs }
+        : undefined;
+    for (const epc of epcs) {
+      if (!carried.includes(epc)) out.set(epc, { leaveUs, to: undefined });
+      else out.set(epc, load ? { leaveUs, to: toZone, load } : { leaveUs, to: toZone });
+    }
+    i += size;
+  }
+  return out;
 }
 
 function earliest(candidates: Next[]): Next {

@@ -4,7 +4,15 @@ import { planTrucks } from './arrivals.js';
 import { offsetToUs, toCustomsStatuses, type CustomsSeed } from './customs-seed.js';
 import { planPalletFlow, type PalletPlan, type Stay } from './pallet-flow.js';
 import { Prng } from './prng.js';
-import { resolveProfile, type ProfileName, type SimulationProfile } from './profiles.js';
+import {
+  resolveProfile,
+  type Gen2Session,
+  type ProfileName,
+  type RfProfile,
+  type SimulationProfile,
+} from './profiles.js';
+import { Gen2SessionModel } from './gen2-session.js';
+import { validateReaderBehaviours, type ReaderBehaviour } from './reader-behaviour.js';
 import { readAntennaSlot, type RfWorld, type TagPresence } from './rf-model.js';
 import type { IncidentKind, ScheduleSeed } from './schedule-seed.js';
 import { buildSiteModel } from './site-model.js';
@@ -35,6 +43,12 @@ export interface SimulationOptions {
   timeScale?: number | undefined;
   /** Append truth to this JSONL file as it happens (created or truncated). */
   truthFile?: string | undefined;
+  /** Per reader id: clock skew, outages, Gen2 session (see reader-behaviour.ts). */
+  readers?: Readonly<Record<string, ReaderBehaviour>> | undefined;
+  /** Gen2 session of every reader without one of its own. Default: the profile's (S0). */
+  session?: Gen2Session | undefined;
+  /** Share of reads lost after the RF model produced them. Default: the profile's (0). */
+  missProbability?: number | undefined;
 }
 
 export interface Simulation {
@@ -73,6 +87,9 @@ interface ReaderClock {
   nextSlotUs: number;
   slotUs: number;
   slot: number;
+  /** Added to every seenAtUs the reader reports. */
+  skewUs: number;
+  session: Gen2SessionModel;
 }
 
 /** A truth event plus, for ZONE_ENTERED, the stay it opens (the RF model needs its transit). */
@@ -93,6 +110,15 @@ export function createSimulation(options: SimulationOptions): Simulation {
     );
   }
   const model = buildSiteModel(options.site);
+  const behaviours = options.readers ?? {};
+  validateReaderBehaviours(
+    behaviours,
+    model.readers.map((r) => r.reader.id),
+  );
+  const missProbability = options.missProbability ?? profile.rf.missProbability;
+  if (!(missProbability >= 0 && missProbability < 1))
+    throw new ConfigError(`missProbability must be in [0, 1), got ${missProbability}`);
+  const rf: RfProfile = { ...profile.rf, missProbability, session: options.session ?? profile.rf.session };
   const root = new Prng(options.seed);
   const { site, startUs } = options;
 
@@ -117,10 +143,13 @@ export function createSimulation(options: SimulationOptions): Simulation {
     incidents.set(incident.epc, [...(incidents.get(incident.epc) ?? []), { kind: incident.kind, atUs }]);
   }
   const plans = planPalletFlow({ model, profile, prng: root.fork('flow'), trucks, customs, incidents });
-  const schedule = scheduleTruth(plans, customs);
+  const schedule = scheduleTruth(plans, customs, readerTruth(behaviours, startUs));
 
   const truth = new TruthLog(options.truthFile === undefined ? {} : { path: options.truthFile });
   const rfPrng = root.fork('rf');
+  // Where a pallet stands in a zone: its own stream, so placements do not shift the RF draws.
+  const placement = root.fork('placement');
+  const down = new Set<string>();
   const present = new Map<string, Map<string, TagPresence>>(model.layout.zones.map((z) => [z.id, new Map()]));
   const silenced = new Set<string>();
   const world: RfWorld = {
@@ -133,7 +162,19 @@ export function createSimulation(options: SimulationOptions): Simulation {
     .map((r, i) => {
       const cycleUs = r.hasPortal ? profile.portalReadCycleUs : profile.readCycleUs;
       const slotUs = Math.max(1000, Math.floor(cycleUs / r.antennas.length / 1000) * 1000);
-      return { readerId: r.reader.id, nextSlotUs: startUs + ((i * 7000) % slotUs), slotUs, slot: 0 };
+      const behaviour = behaviours[r.reader.id] ?? {};
+      return {
+        readerId: r.reader.id,
+        nextSlotUs: startUs + ((i * 7000) % slotUs),
+        slotUs,
+        slot: 0,
+        skewUs: behaviour.clockSkewUs ?? 0,
+        session: new Gen2SessionModel(
+          behaviour.session ?? rf.session,
+          rf,
+          root.fork(`session:${r.reader.id}`),
+        ),
+      };
     });
   const antennasOf = new Map(model.readers.map((r) => [r.reader.id, r.antennas]));
   let next = 0;
@@ -141,8 +182,13 @@ export function createSimulation(options: SimulationOptions): Simulation {
   let nowUs = startUs;
 
   const apply = ({ event, stay }: Scheduled): void => {
-    if (event.kind === 'ZONE_ENTERED' && stay)
-      present.get(event.zone)?.set(event.epc, { epc: event.epc, stay });
+    if (event.kind === 'ZONE_ENTERED' && stay) {
+      const [nearM, farM] = rf.coverageDistanceM;
+      const distanceM = placement.uniform(nearM, farM);
+      present.get(event.zone)?.set(event.epc, { epc: event.epc, stay, distanceM });
+    }
+    if (event.kind === 'READER_DOWN') down.add(event.readerId);
+    if (event.kind === 'READER_UP') down.delete(event.readerId);
     if (event.kind === 'ZONE_LEFT') present.get(event.zone)?.delete(event.epc);
     if (event.kind === 'TAG_SILENCED') silenced.add(event.epc);
     truth.record(event);
@@ -180,8 +226,13 @@ export function createSimulation(options: SimulationOptions): Simulation {
         if (clock === undefined || clock.nextSlotUs > toUs) break;
         const antennas = antennasOf.get(clock.readerId)!;
         const antenna = antennas[clock.slot % antennas.length]!;
-        for (const read of readAntennaSlot(antenna, clock.nextSlotUs, model, world, profile.rf, rfPrng)) {
-          out.push({ readerId: clock.readerId, read });
+        // A reader that is down reads nothing and powers no tag; its cycle goes on in true time.
+        if (!down.has(clock.readerId)) {
+          const slot = readAntennaSlot(antenna, clock.nextSlotUs, model, world, rf, rfPrng, clock.session);
+          for (const read of slot) {
+            if (clock.skewUs !== 0) read.seenAtUs += clock.skewUs;
+            out.push({ readerId: clock.readerId, read });
+          }
         }
         clock.slot++;
         clock.nextSlotUs += clock.slotUs;
@@ -204,8 +255,12 @@ export function createSimulation(options: SimulationOptions): Simulation {
  * Every truth event of the run in time order. Within one instant the sort is stable, so a pallet's
  * ZONE_LEFT comes before its next ZONE_ENTERED, and physical moves before customs decisions.
  */
-function scheduleTruth(plans: readonly PalletPlan[], customs: readonly CustomsStatus[]): Scheduled[] {
-  const out: Scheduled[] = [];
+function scheduleTruth(
+  plans: readonly PalletPlan[],
+  customs: readonly CustomsStatus[],
+  readers: readonly TruthEvent[],
+): Scheduled[] {
+  const out: Scheduled[] = readers.map((event) => ({ event }));
   for (const plan of plans) {
     const { epc } = plan;
     const moves: Array<Scheduled & { order: number }> = [];
@@ -223,6 +278,12 @@ function scheduleTruth(plans: readonly PalletPlan[], customs: readonly CustomsSt
         event: { kind: 'GATE_CROSSED', epc, gate: c.gate, direction: c.direction, atUs: c.atUs },
         order: 2,
       });
+    }
+    // The load once, with its first pallet, before the pallets' own ZONE_LEFT/ZONE_ENTERED.
+    const load = plan.forklift;
+    if (load && load.epcs[0] === epc) {
+      const { loadId, epcs, fromZone, toZone, atUs } = load;
+      moves.push({ event: { kind: 'FORKLIFT_MOVED', loadId, epcs, fromZone, toZone, atUs }, order: -1 });
     }
     if (plan.silencedAtUs !== undefined)
       moves.push({ event: { kind: 'TAG_SILENCED', epc, atUs: plan.silencedAtUs }, order: 3 });
@@ -242,4 +303,18 @@ function scheduleTruth(plans: readonly PalletPlan[], customs: readonly CustomsSt
     });
   }
   return out.sort((a, b) => a.event.atUs - b.event.atUs);
+}
+
+/** READER_CLOCK_SKEW at the start for every skewed reader, READER_DOWN/UP around every outage. */
+function readerTruth(behaviours: Readonly<Record<string, ReaderBehaviour>>, startUs: number): TruthEvent[] {
+  const out: TruthEvent[] = [];
+  for (const [readerId, b] of Object.entries(behaviours).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (b.clockSkewUs)
+      out.push({ kind: 'READER_CLOCK_SKEW', readerId, offsetUs: b.clockSkewUs, atUs: startUs });
+    for (const o of b.outages ?? []) {
+      out.push({ kind: 'READER_DOWN', readerId, atUs: Math.max(startUs, o.fromUs) });
+      out.push({ kind: 'READER_UP', readerId, atUs: Math.max(startUs, o.toUs) });
+    }
+  }
+  return out;
 }

@@ -6,8 +6,10 @@ import { CustomsState, Direction, EpcHex, EpochMicros, Identifier } from '../sch
 /**
  * What really happened in a simulated run, to check the pipeline against. Physical moves
  * (ZONE_ENTERED/ZONE_LEFT, GATE_CROSSED), the customs decisions the run fed in (CUSTOMS_CHANGED),
- * and tags that stopped answering (TAG_SILENCED). A pallet that leaves through the exit gate ends
- * with ZONE_LEFT of that gate and no further ZONE_ENTERED: it is outside the site.
+ * tags that stopped answering (TAG_SILENCED), forklift loads (FORKLIFT_MOVED), and what the readers
+ * got wrong: clock skew (READER_CLOCK_SKEW) and outages (READER_DOWN/READER_UP). A pallet that
+ * leaves through the exit gate ends with ZONE_LEFT of that gate and no further ZONE_ENTERED: it is
+ * outside the site.
  */
 export const TruthEvent = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('ZONE_ENTERED'), epc: EpcHex, zone: Identifier, atUs: EpochMicros }),
@@ -27,6 +29,25 @@ export const TruthEvent = z.discriminatedUnion('kind', [
     atUs: EpochMicros,
   }),
   z.object({ kind: z.literal('TAG_SILENCED'), epc: EpcHex, atUs: EpochMicros }),
+  /** Pallets carried together by one forklift: each also gets its own ZONE_LEFT/ZONE_ENTERED at atUs. */
+  z.object({
+    kind: z.literal('FORKLIFT_MOVED'),
+    loadId: z.string().min(1).max(64),
+    epcs: z.array(EpcHex).min(2),
+    fromZone: Identifier,
+    toZone: Identifier,
+    atUs: EpochMicros,
+  }),
+  /** From the start of the run, every read of the reader carries seenAtUs = true time + offsetUs. */
+  z.object({
+    kind: z.literal('READER_CLOCK_SKEW'),
+    readerId: Identifier,
+    offsetUs: z.number().int(),
+    atUs: EpochMicros,
+  }),
+  /** The reader stops reading (outage), until its READER_UP. */
+  z.object({ kind: z.literal('READER_DOWN'), readerId: Identifier, atUs: EpochMicros }),
+  z.object({ kind: z.literal('READER_UP'), readerId: Identifier, atUs: EpochMicros }),
 ]);
 export type TruthEvent = z.infer<typeof TruthEvent>;
 

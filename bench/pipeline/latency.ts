@@ -13,7 +13,7 @@ export interface Percentiles {
 }
 
 /** Milliseconds, 1 ms to 1 h, 3 significant digits. */
-function newHistogram(): hdr.Histogram {
+export function newHistogram(): hdr.Histogram {
   return hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000,
@@ -21,7 +21,7 @@ function newHistogram(): hdr.Histogram {
   });
 }
 
-function percentilesOf(h: hdr.Histogram): Percentiles {
+export function percentilesOf(h: hdr.Histogram): Percentiles {
   return {
     p50: h.getValueAtPercentile(50),
     p95: h.getValueAtPercentile(95),

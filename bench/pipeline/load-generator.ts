@@ -19,7 +19,7 @@ export interface LoadOptions {
   movesPerSec: number;
   /** Payloads kept for the raw MQTT baseline. */
   keepPayloads: number;
-  onProgress?: (readsSent: number) => void;
+  onProgress?: (readsSent: number, batchesSent: number) => void;
 }
 
 export interface LoadResult {
@@ -75,7 +75,7 @@ export async function generateLoad(site: SyntheticSite, options: LoadOptions): P
         () => {
           readsSent += size;
           batchesSent++;
-          options.onProgress?.(readsSent);
+          options.onProgress?.(readsSent, batchesSent);
         },
         (err: unknown) => (failure ??= toError(err)),
       )

@@ -54,6 +54,18 @@ export function formatReport(r: BenchResult): string {
     ]);
   out.push(table(usage));
   out.push('');
+  const load: string[][] = [['stage under load', 'in /s', 'unit', 'peak lag', 'lag growth /s', 'cpu cores']];
+  for (const [name, st] of Object.entries(r.stages))
+    load.push([
+      name,
+      fmt(st.inPerSec),
+      st.unit,
+      fmt(st.peakLag),
+      fmt(st.lagGrowthPerSec, 1),
+      fmt(st.cpuCores, 2),
+    ]);
+  out.push(table(load));
+  out.push('');
   const drain: string[][] = [['stage', 'lag at load end', 'drained after s', 'own share s', 'lag at end']];
   for (const [name, d] of Object.entries(r.drain))
     drain.push([
@@ -65,6 +77,18 @@ export function formatReport(r: BenchResult): string {
     ]);
   out.push(table(drain));
   out.push(`bottleneck: ${r.bottleneck ?? 'none (every stage kept up with the offered load)'}`);
+  const h = r.latencyHopsMs;
+  const p = (x: { p50: number; p99: number }): string => `${fmt(x.p50)} / ${fmt(x.p99)}`;
+  out.push(
+    `latency hops p50 / p99 ms: publish → raw topic ${p(h.publishToRaw)}; read → observation ${p(h.readToObservation)}; ` +
+      `read → zone event produced ${p(h.readToEvent)}; produced → stored ${p(h.eventToStored)}`,
+  );
+  if (r.latencyBottleneck) out.push(`latency bottleneck (adds most to p99 > 1 s): ${r.latencyBottleneck}`);
+  const goal = (ok: boolean | null): string => (ok === null ? 'n/a' : ok ? 'met' : 'NOT met');
+  out.push(
+    `goals: zero loss ${goal(r.goals.zeroLoss)}; ≥ 100k raw reads/s ${goal(r.goals.rawReadsPerSecAtLeast100k)}; ` +
+      `÷ raw Kafka consume ≥ 0.5 ${goal(r.goals.kafkaConsumeRatioAtLeastHalf)}; p99 ≤ 1 s ${goal(r.goals.p99AtMost1s)}`,
+  );
   if (r.baselines && r.ratios) {
     out.push('');
     out.push(

@@ -13,6 +13,8 @@ import { watchDrain, type StageDrain } from './drain.js';
 import { EventTimestamps } from './event-timestamps.js';
 import { ZoneEventLatency, type Percentiles } from './latency.js';
 import { generateLoad } from './load-generator.js';
+import { observationDelays } from './observation-delays.js';
+import { StageMonitor, type StageLoadStats } from './stage-monitor.js';
 import { StageProcess, readUsage, type ProcessUsage } from './stage-processes.js';
 import { SyntheticSite } from './synthetic-site.js';
 
@@ -62,8 +64,41 @@ export interface BenchResult {
   /** The same split where locate produced the event: read → produced, produced → stored. */
   latencySplitMs: { decide: Percentiles; store: Percentiles };
   components: Record<string, ProcessUsage>;
+  /** Each stage while the load ran: input taken per second, peak lag, lag growth, CPU cores. */
+  stages: Record<string, StageLoadStats>;
   drain: Record<string, StageDrain>;
+  /**
+   * The stage that limits throughput: the first (upstream-most) that did not catch up after the
+   * load, else the first whose lag kept growing during the load, else the one whose drain most
+   * exceeded what it takes when it keeps up; null when every stage kept up.
+   */
   bottleneck: string | null;
+  /**
+   * Latency hop by hop, each from the read (or publish) to a later point: publish → raw topic (broker
+   * queue + bridge), read → observation produced (+ dedup), read → zone event produced (+ locate,
+   * = latencySplitMs.decide), zone event produced → stored (sink, = latencySplitMs.store).
+   */
+  latencyHopsMs: {
+    publishToRaw: Percentiles;
+    readToObservation: Percentiles;
+    readToEvent: Percentiles;
+    eventToStored: Percentiles;
+  };
+  /**
+   * When read → stored p99 misses the 1 s goal, the stage that adds most to it at p99: bridge
+   * (publishToRaw), dedup (readToObservation − publishToRaw), locate (readToEvent −
+   * readToObservation) or sink (eventToStored).
+   */
+  latencyBottleneck: string | null;
+  /** The issue's goals, as far as this run can tell (see docs/benchmark.md). */
+  goals: {
+    zeroLoss: boolean;
+    /** Reads that reached Kafka per second over the load phase ≥ 100 000. */
+    rawReadsPerSecAtLeast100k: boolean;
+    /** readsPerSec ÷ raw kafkajs consume ≥ 0.5; null without baselines. */
+    kafkaConsumeRatioAtLeastHalf: boolean | null;
+    p99AtMost1s: boolean;
+  };
   baselines?: {
     kafkaConsumeReadsPerSec: number;
     copyRowsPerSec: number;
@@ -82,6 +117,9 @@ const STAGES = ['sink', 'locate', 'dedup', 'bridge'] as const;
  */
 const EXPECTED_DRAIN_SEC: Record<string, number> = { bridge: 1, dedup: 7, locate: 7, sink: 2 };
 const PAYLOADS_KEPT = 1_000;
+/** A stage whose lag grew by more than this share of its input rate, per second, fell behind. */
+const FALLING_BEHIND_SHARE = 0.02;
+const LATENCY_GOAL_MS = 1_000;
 const MQTT_BASELINE_MAX_MESSAGES = 30_000;
 
 function stageGroups(prefix: string, topics: KafkaTopics): Record<string, string[]> {
@@ -145,6 +183,45 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     latency.start();
     await eventTimes.start();
     const total = options.readers * Math.round(options.rate * options.durationSec);
+    const groups = stageGroups(topicPrefix, topics);
+    const lagOf = (name: string) =>
+      groupLag(admin, `${topicPrefix}.${name}`, groups[`${topicPrefix}.${name}`]!);
+    const ends = async (list: string[]) =>
+      (await Promise.all(list.map((t) => topicEnd(admin, t)))).reduce((a, b) => a + b, 0);
+    const pidOf = (name: string) => stages.find((s) => s.stage === name)!.pid;
+    let batchesSoFar = 0;
+    const sinkInputs = [topics.observations, topics.events, topics.alerts];
+    const monitor = new StageMonitor([
+      {
+        name: 'bridge',
+        unit: 'batches',
+        pid: pidOf('bridge'),
+        consumed: () => topicEnd(admin, topics.reads),
+        lag: async () => Math.max(0, batchesSoFar - (await topicEnd(admin, topics.reads))),
+      },
+      {
+        name: 'dedup',
+        unit: 'batches',
+        pid: pidOf('dedup'),
+        consumed: async () => (await topicEnd(admin, topics.reads)) - (await lagOf('dedup')),
+        lag: () => lagOf('dedup'),
+      },
+      {
+        name: 'locate',
+        unit: 'observations',
+        pid: pidOf('locate'),
+        consumed: async () => (await topicEnd(admin, topics.observations)) - (await lagOf('locate')),
+        lag: () => lagOf('locate'),
+      },
+      {
+        name: 'sink',
+        unit: 'records',
+        pid: pidOf('sink'),
+        consumed: async () => (await ends(sinkInputs)) - (await lagOf('sink')),
+        lag: () => lagOf('sink'),
+      },
+    ]);
+    await monitor.begin();
     const load = await generateLoad(site, {
       mqttUrl: options.mqttUrl,
       readers: options.readers,
@@ -155,13 +232,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       connections: Math.min(4, options.readers),
       movesPerSec: options.movesPerSec,
       keepPayloads: PAYLOADS_KEPT,
-      onProgress: (sent) => options.onPhase?.('load', sent, total),
+      onProgress: (sent, batches) => {
+        batchesSoFar = batches;
+        options.onPhase?.('load', sent, total);
+      },
     });
+    const underLoad = await monitor.end();
 
     // Drain: how long each stage takes to catch up once the readers stop tells which is the bottleneck.
-    const groups = stageGroups(topicPrefix, topics);
-    const lagOf = (name: string) =>
-      groupLag(admin, `${topicPrefix}.${name}`, groups[`${topicPrefix}.${name}`]!);
     const names = ['bridge', 'dedup', 'locate', 'sink'];
     const { drain, drainedAtMs } = await watchDrain(
       [
@@ -193,6 +271,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     options.onPhase?.('raw kafka consume', 0, 1);
     const rawEnd = await topicEnd(admin, topics.reads);
     const raw = await consumeRawTopic(kafka, topics.reads, rawEnd);
+    options.onPhase?.('observation delays', 0, 1);
+    const readToObservation = await observationDelays(
+      kafka,
+      topics.observations,
+      await topicEnd(admin, topics.observations),
+    );
     const {
       rows: [counts],
     } = await pool.query<{ observations: string; events: string }>(
@@ -208,6 +292,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     // Reads that made it into Kafka: with loss, what was sent overstates what went through.
     const readsPerSec = raw.reads / ((drainedAtMs - load.startedAtMs) / 1000);
     const lat = latency.percentiles();
+    const split = latency.split(eventTimes.producedMsById);
+    const behind = names.filter(
+      (n) => underLoad[n]!.lagGrowthPerSec > FALLING_BEHIND_SHARE * Math.max(1, underLoad[n]!.inPerSec),
+    );
+    const lost = load.readsSent - raw.reads;
+    const hops = {
+      publishToRaw: raw.publishToRawMs,
+      readToObservation,
+      readToEvent: split.decide,
+      eventToStored: split.store,
+    };
+    const addedAtP99: Array<[string, number]> = [
+      ['bridge', hops.publishToRaw.p99],
+      ['dedup', hops.readToObservation.p99 - hops.publishToRaw.p99],
+      ['locate', hops.readToEvent.p99 - hops.readToObservation.p99],
+      ['sink', hops.eventToStored.p99],
+    ];
     const result: BenchResult = {
       command: `bondtrack bench --readers ${options.readers} --rate ${options.rate} --duration ${options.durationSec} --batch ${options.batch}`,
       site: siteId,
@@ -222,15 +323,25 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       offeredReadsPerSec: load.readsSent / loadSec,
       readsPerSec,
       readsInRawTopic: raw.reads,
-      lost: load.readsSent - raw.reads,
+      lost,
       duplicated: raw.duplicatedBatchIds,
       observationsStored: Number(counts?.observations ?? 0),
       zoneEventsStored: Number(counts?.events ?? 0),
       latencyMs: { ...lat, events: latency.events },
-      latencySplitMs: latency.split(eventTimes.producedMsById),
+      latencySplitMs: split,
       components,
+      stages: underLoad,
       drain,
-      bottleneck: undrained[0] ?? over[0]?.n ?? null,
+      bottleneck: undrained[0] ?? behind[0] ?? over[0]?.n ?? null,
+      latencyHopsMs: hops,
+      latencyBottleneck: lat.p99 <= LATENCY_GOAL_MS ? null : addedAtP99.sort((a, b) => b[1] - a[1])[0]![0],
+      goals: {
+        zeroLoss: lost === 0 && raw.duplicatedBatchIds === 0,
+        rawReadsPerSecAtLeast100k:
+          underLoad['bridge']!.inPerSec * (raw.reads / Math.max(1, raw.batches)) >= 100_000,
+        kafkaConsumeRatioAtLeastHalf: null,
+        p99AtMost1s: lat.p99 <= LATENCY_GOAL_MS,
+      },
     };
 
     if (options.baselines) {
@@ -254,6 +365,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         copyRows: copy.rows,
         mqttReadsPerSec: mqttRaw.readsPerSec,
       };
+      result.goals.kafkaConsumeRatioAtLeastHalf = readsPerSec / raw.readsPerSec >= 0.5;
       result.ratios = {
         kafkaConsume: readsPerSec / raw.readsPerSec,
         copy: copy.rowsPerSec > 0 ? observationsPerSec / copy.rowsPerSec : 0,

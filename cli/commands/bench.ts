@@ -39,7 +39,9 @@ export function benchCommand(): Command {
       'N simulated readers × R reads/s for D seconds: ReadBatches published straight to MQTT (QoS 1, ' +
         'capped in flight), through bridge, dedup, locate and sink run as child processes, into ' +
         'PostgreSQL. Reports reads/s, loss and duplicates in the raw topic, read → stored zone event ' +
-        'latency, CPU and peak RSS per component, how long each stage took to drain (the bottleneck), ' +
+        'latency (and hop by hop: broker+bridge, dedup, locate, sink), CPU and peak RSS per component, ' +
+        'each stage under load (input/s, peak lag, lag growth/s, CPU cores), how long each stage took ' +
+        "to drain, the throughput and latency bottleneck stages, the issue's goals met or not, " +
         'and raw baselines (kafkajs consume, COPY, MQTT publish/subscribe) with ours ÷ raw. Topics, ' +
         'schema and site id are random and removed afterwards. See docs/benchmark.md.',
     )

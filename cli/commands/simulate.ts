@@ -4,12 +4,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MQTT_URL, loadConfig } from '../../runtime/config.js';
 import { ConfigError } from '../../runtime/errors.js';
 import {
+  GEN2_SESSIONS,
   PROFILES,
   createSimulation,
+  readerBehavioursFromSpecs,
   loadScenario,
   openReaderPtys,
   paceSimulation,
   runSimulatorToSerial,
+  type Gen2Session,
   type ProfileName,
   type SimulatedRead,
   type Simulation,
@@ -19,6 +22,7 @@ import {
   PAYLOAD_FORMATS,
   ReaderTextFormatter,
   openHttpTarget,
+  openLlrpTarget,
   openMqttTarget,
   openSerialTarget,
   type EmitTarget,
@@ -38,6 +42,10 @@ interface SimulateFlags {
   profile: ProfileName;
   timeScale?: number;
   truth?: string;
+  session?: Gen2Session;
+  missRate?: number;
+  clockSkew?: string[];
+  outage?: string[];
   customsOut?: string;
   out?: 'jsonl' | 'none';
   serialLinks?: string;
@@ -47,6 +55,7 @@ interface SimulateFlags {
   mqttUrl?: string;
   emitMqttTopic?: string;
   emitHttp?: string;
+  emitLlrp?: string;
 }
 
 function number(what: string, check: (n: number) => boolean): (value: string) => number {
@@ -135,6 +144,27 @@ export function simulateCommand(): Command {
       number('must be > 0', (n) => n > 0),
     )
     .option('--truth <file>', 'write ground truth as JSONL to FILE as it happens')
+    .addOption(
+      new Option(
+        '--session <S>',
+        "Gen2 session of every reader: S0 re-reads tags every round, S1 after 0.5-5 s, S2/S3 once while in the field (default: the profile's, S0)",
+      ).choices(GEN2_SESSIONS),
+    )
+    .option(
+      '--miss-rate <p>',
+      'share of reads lost after the RF model (default 0)',
+      number('must be in [0, 1)', (n) => n >= 0 && n < 1),
+    )
+    .option(
+      '--clock-skew <reader=ms>',
+      "a reader's clock runs MS ahead (negative: behind); repeatable; recorded in the truth",
+      (value: string, all: string[] | undefined) => [...(all ?? []), value],
+    )
+    .option(
+      '--outage <reader=from-to>',
+      'a reader is down FROM-TO seconds after the start; repeatable; recorded in the truth',
+      (value: string, all: string[] | undefined) => [...(all ?? []), value],
+    )
     .option(
       '--customs-out <file>',
       'write the customs decisions (CustomsStatus, absolute times) as JSONL to FILE as they fall due',
@@ -174,21 +204,28 @@ export function simulateCommand(): Command {
       '--emit-http <url>',
       "POST each reader's payloads to URL, {readerId} expanded, e.g. http://127.0.0.1:8088/readers/{readerId}",
     )
+    .option(
+      '--emit-llrp <host:port>',
+      'serve an emulated LLRP reader per site reader on HOST:PORT, PORT+1, … (port 0: free ports), listed on stderr; ' +
+        'at the end, waits for `bondtrack adapter llrp` to read every tag',
+    )
     .action(async (flags: SimulateFlags) => {
       await simulate(flags);
     });
 }
 
 /** The one place reads go besides stdout, checked against --format. */
-type Emit = 'serial' | 'mqtt' | 'http' | undefined;
+type Emit = 'serial' | 'mqtt' | 'http' | 'llrp' | undefined;
 
 function chooseEmit(flags: SimulateFlags): Emit {
   const chosen = [
     flags.serialLinks === undefined ? undefined : ('serial' as const),
     flags.emitMqttTopic === undefined ? undefined : ('mqtt' as const),
     flags.emitHttp === undefined ? undefined : ('http' as const),
+    flags.emitLlrp === undefined ? undefined : ('llrp' as const),
   ].filter((e) => e !== undefined);
-  if (chosen.length > 1) throw new ConfigError('use one of --serial-links, --emit-mqtt-topic, --emit-http');
+  if (chosen.length > 1)
+    throw new ConfigError('use one of --serial-links, --emit-mqtt-topic, --emit-http, --emit-llrp');
   const emit = chosen[0];
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: flags.tz });
@@ -201,6 +238,7 @@ function chooseEmit(flags: SimulateFlags): Emit {
       throw new ConfigError(`--format is required with --emit-${emit === 'mqtt' ? 'mqtt-topic' : 'http'}`);
     return emit;
   }
+  if (emit === 'llrp') throw new ConfigError('--emit-llrp sends LLRP tag reports, not --format');
   const isLine = (LINE_FORMATS as readonly string[]).includes(format);
   if (emit === undefined)
     throw new ConfigError('--format needs --serial-links, --emit-mqtt-topic or --emit-http');
@@ -236,6 +274,9 @@ async function simulate(flags: SimulateFlags): Promise<void> {
     profile: flags.profile,
     timeScale: flags.timeScale,
     truthFile: flags.truth,
+    session: flags.session,
+    missProbability: flags.missRate,
+    readers: readerBehavioursFromSpecs({ clockSkews: flags.clockSkew, outages: flags.outage }, startUs),
   });
 
   const customsOut = flags.customsOut === undefined ? undefined : openSync(flags.customsOut, 'w');
@@ -285,6 +326,15 @@ async function simulate(flags: SimulateFlags): Promise<void> {
         });
       } else if (emit === 'mqtt') {
         target = await openMqttTarget(config.mqttUrl ?? DEFAULT_MQTT_URL, flags.emitMqttTopic!, formatter);
+      } else if (emit === 'llrp') {
+        const at = flags.emitLlrp!.lastIndexOf(':');
+        const basePort = Number(flags.emitLlrp!.slice(at + 1));
+        if (at <= 0 || !Number.isInteger(basePort) || basePort < 0 || basePort > 65_535)
+          throw new ConfigError(`--emit-llrp must be HOST:PORT, got "${flags.emitLlrp}"`);
+        const llrp = await openLlrpTarget({ readerIds, host: flags.emitLlrp!.slice(0, at), basePort });
+        const listing = llrp.fleet.describe().map((line) => `  llrp ${line}\n`);
+        process.stderr.write(`bondtrack simulate: ${readerIds.length} LLRP readers\n${listing.join('')}`);
+        target = llrp.target;
       } else {
         target = openHttpTarget(flags.emitHttp!, formatter);
       }

@@ -47,5 +47,13 @@ describe('reader flood through bridge, dedup, locate and sink', () => {
     expect(result.observationsStored).toBeGreaterThan(0);
     expect(result.zoneEventsStored).toBeGreaterThan(0);
     expect(Object.values(result.drain).map((d) => d.drainSec)).not.toContain(null);
+    // Every stage took input under load and used CPU, and the bottleneck verdict names a stage or none.
+    expect(Object.keys(result.stages).sort()).toEqual(['bridge', 'dedup', 'locate', 'sink']);
+    for (const [name, stage] of Object.entries(result.stages)) {
+      expect(stage.inPerSec, name).toBeGreaterThan(0);
+      expect(stage.cpuCores, name).toBeGreaterThan(0);
+    }
+    expect([null, 'bridge', 'dedup', 'locate', 'sink']).toContain(result.bottleneck);
+    expect(result.goals.zeroLoss).toBe(true);
   }, 120_000);
 });

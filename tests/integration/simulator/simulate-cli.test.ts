@@ -134,6 +134,62 @@ describe('bondtrack simulate', () => {
     await expect(lstat(gate)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('applies sessions, misses, clock skew and outages from the flags, into reads and truth alike', async () => {
+    const dir = await tempDir();
+    const startUs = Date.UTC(2026, 3, 1, 8) * 1000;
+    const args = (truth: string): string[] => [
+      'simulate',
+      '--profile',
+      'test',
+      '--duration',
+      '30',
+      '--pallets',
+      '8',
+      '--seed',
+      '4',
+      '--start',
+      String(startUs),
+      '--session',
+      'S1',
+      '--miss-rate',
+      '0.1',
+      '--clock-skew',
+      'RD-STAGE=-2000',
+      '--outage',
+      'RD-DOCK-1=3-9',
+      '--truth',
+      truth,
+    ];
+    const a = bondtrack(args(join(dir, 'a.jsonl')));
+    const b = bondtrack(args(join(dir, 'b.jsonl')));
+    expect(await a.exited, a.stderr()).toBe(0);
+    expect(await b.exited, b.stderr()).toBe(0);
+    expect(a.stdout()).toBe(b.stdout());
+    const truthText = await readFile(join(dir, 'a.jsonl'), 'utf8');
+    expect(truthText).toBe(await readFile(join(dir, 'b.jsonl'), 'utf8'));
+    const truth = truthText
+      .trimEnd()
+      .split('\n')
+      .map((l) => TruthEvent.parse(JSON.parse(l)));
+    expect(truth.filter((e) => e.kind.startsWith('READER_')).map((e) => [e.kind, e.atUs - startUs])).toEqual([
+      ['READER_CLOCK_SKEW', 0],
+      ['READER_DOWN', 3_000_000],
+      ['READER_UP', 9_000_000],
+    ]);
+    const reads = a
+      .stdout()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { readerId: string; read: { seenAtUs: number } });
+    const dock = reads.filter((r) => r.readerId === 'RD-DOCK-1').map((r) => r.read.seenAtUs - startUs);
+    expect(dock.length).toBeGreaterThan(0);
+    expect(dock.filter((t) => t >= 3_000_000 && t < 9_000_000)).toEqual([]);
+
+    const unknown = bondtrack(['simulate', '--duration', '1', '--clock-skew', 'RD-NOPE=5']);
+    expect(await unknown.exited).not.toBe(0);
+    expect(unknown.stderr()).toMatch(/RD-NOPE.*not in the site/);
+  });
+
   it('refuses a bad option value and names it', async () => {
     const run = bondtrack(['simulate', '--speed', '-1']);
     expect(await run.exited).not.toBe(0);

@@ -8,6 +8,7 @@ import {
   readTruthFile,
   type Scenario,
   type SimulatedRead,
+  type SimulationOptions,
 } from '../../../simulators/index.js';
 
 const START_US = Date.UTC(2026, 3, 1, 8, 0, 0) * 1000;
@@ -24,8 +25,24 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
+/** Every realism feature at once: sessions, skew, outages, misses (forklift loads are always on). */
+const FAULTS: Partial<SimulationOptions> = {
+  session: 'S1',
+  missProbability: 0.1,
+  readers: {
+    'RD-STOR-A': { clockSkewUs: -1_500_000, session: 'S2' },
+    'RD-DOCK-1': { outages: [{ fromUs: START_US + 5 * SECOND, toUs: START_US + 25 * SECOND }] },
+    'RD-GATE-N': { session: 'S0' },
+  },
+};
+
 /** Run and serialise reads and truth exactly as the CLI and the truth file do. */
-function run(seed: number, stepsUs: number[], truthFile?: string): { reads: string; truth: string } {
+function run(
+  seed: number,
+  stepsUs: number[],
+  truthFile?: string,
+  extra: Partial<SimulationOptions> = {},
+): { reads: string; truth: string } {
   const sim = createSimulation({
     ...scenario,
     seed,
@@ -33,6 +50,7 @@ function run(seed: number, stepsUs: number[], truthFile?: string): { reads: stri
     profile: 'test',
     palletCount: 20,
     truthFile,
+    ...extra,
   });
   const reads: SimulatedRead[] = [];
   let t = START_US;
@@ -66,6 +84,23 @@ describe('simulation determinism', () => {
     const pieces = run(7, oddSteps);
     expect(pieces.reads).toBe(whole.reads);
     expect(pieces.truth).toBe(whole.truth);
+  });
+
+  it('with sessions, clock skew, outages and misses: the same seed, the same bytes, however cut', async () => {
+    const dir = await tempDir();
+    const a = run(7, [60 * SECOND], join(dir, 'a.jsonl'), FAULTS);
+    const oddSteps = Array.from({ length: 60_000 / 137 }, () => 137_000);
+    oddSteps.push(60 * SECOND - oddSteps.reduce((x, y) => x + y, 0));
+    const b = run(7, oddSteps, join(dir, 'b.jsonl'), FAULTS);
+    expect(a.reads.length).toBeGreaterThan(1_000);
+    expect(a.reads).toBe(b.reads);
+    expect(a.truth).toBe(b.truth);
+    expect(await readFile(join(dir, 'a.jsonl'), 'utf8')).toBe(await readFile(join(dir, 'b.jsonl'), 'utf8'));
+    // The faults are in the truth, and they changed the reads.
+    for (const kind of ['READER_CLOCK_SKEW', 'READER_DOWN', 'READER_UP', 'FORKLIFT_MOVED'])
+      expect(a.truth).toContain(`"kind":"${kind}"`);
+    expect(a.reads).not.toBe(run(7, [60 * SECOND]).reads);
+    expect(a.reads).not.toBe(run(8, [60 * SECOND], undefined, FAULTS).reads);
   });
 
   it('another seed gives another run over the same schedule', () => {
