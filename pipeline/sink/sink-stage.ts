@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Clock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { dbWriteSeconds } from '../../runtime/metrics.js';
 import {
   Alert,
   CustomsStatus,
@@ -87,6 +88,13 @@ export class SinkStage implements Stage {
     }
   }
 
+  /** Readiness: the database answers a trivial query. */
+  async databaseReachable(): Promise<boolean> {
+    if (!this.pool) return false;
+    await this.pool.query('SELECT 1');
+    return true;
+  }
+
   async stop(): Promise<void> {
     if (this.upkeep) clearInterval(this.upkeep);
     await this.pool?.end();
@@ -140,14 +148,16 @@ export class SinkStage implements Stage {
       });
     }
     let result;
+    const timer = dbWriteSeconds.startTimer({ kind: Object.keys(batch)[0] ?? 'none' });
     try {
       result = await writeBatch(this.pool!, this.schema, batch);
+      timer();
     } catch (err) {
       // A lost connection or a deadlock: throw, and the runtime fetches the batch again. Data the
       // database refuses would fail forever: dead-letter the batch with the reason and move on.
       if (!(err instanceof DatabaseError) || err.retriable) throw err;
       this.log.error(
-        { topic, err: describeError(err), records: messages.length },
+        { topic, code: err.code, err: describeError(err), records: messages.length },
         'batch refused by the database; dead-lettered',
       );
       this.counters.rejected += messages.length;
@@ -191,7 +201,12 @@ export class SinkStage implements Stage {
         out.push(decoded.value);
         continue;
       }
-      this.log.warn({ code: decoded.code, reason: decoded.reason }, 'record refused by the sink');
+      // The record's key names what it is about: the EPC (observations, events, customs), the reader (status).
+      const keyField = name === 'ReaderStatus' ? 'readerId' : name === 'Alert' ? 'key' : 'epc';
+      this.log.warn(
+        { [keyField]: m.key?.toString('utf8'), offset: m.offset, code: decoded.code, reason: decoded.reason },
+        'record refused by the sink',
+      );
       rejected.push(
         deadLetterRecord(this.topics.dlq, {
           stage: 'sink',
