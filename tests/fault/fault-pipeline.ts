@@ -7,7 +7,7 @@ import { startNativeAdapter, type NativeAdapter } from '../../adapters/native/in
 import { createLogger } from '../../runtime/logger.js';
 import { kafkaTopics } from '../../schemas/index.js';
 import { LlrpReaderEmulator } from '../../simulators/llrp/index.js';
-import { startPrivateMosquitto, type PrivateMosquitto } from '../helpers/fault-mosquitto.js';
+import { startPrivateMosquitto, type PrivateMosquitto } from '../helpers/private-mosquitto.js';
 import { superviseBondtrack, type SupervisedProcess } from '../helpers/fault-supervisor.js';
 import { uniqueName } from '../helpers/services.js';
 import { startTcpProxy, type TcpProxy } from '../integration/adapters/tcp-proxy.js';

@@ -10,7 +10,7 @@ import {
   type KafkaLayout,
 } from '../../services/kafka-options.js';
 import { brokerLogTail, launchBroker, type LaunchedBroker } from '../../services/kafka-process.js';
-import { freePort } from './fault-ports.js';
+import { freePort } from './ports.js';
 
 /**
  * A Kafka broker the fault suite owns: its own temp dir (config, KRaft data, log, pid file) and

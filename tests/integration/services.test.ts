@@ -17,6 +17,7 @@ import {
 import { isPortOpen } from '../../services/port-check.js';
 import { servicesStatus, servicesUp } from '../../services/services.js';
 import { testServices, uniqueName } from '../helpers/services.js';
+import { freePort } from '../helpers/ports.js';
 
 describe('the services the global setup provides', () => {
   test('Kafka carries a message from a producer to a consumer', async () => {
@@ -102,13 +103,6 @@ describe('the services the global setup provides', () => {
 });
 
 /** A port nothing listens on right now (the OS picks it; the tiny reuse race is acceptable here). */
-async function freePort(): Promise<number> {
-  const server = await listen(0);
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
-}
 
 function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,4 @@
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -13,21 +12,7 @@ import {
 } from '../../../services/kafka-options.js';
 import { readScramCredentials } from '../../../services/kafka-scram.js';
 import { uniqueName } from '../../helpers/services.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
+import { freePort } from '../../helpers/ports.js';
 
 /**
  * The path the shared broker takes when it is restarted after this change: its data dir was

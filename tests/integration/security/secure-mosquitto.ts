@@ -1,13 +1,13 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { onTestFinished } from 'vitest';
 import { isPortOpen } from '../../../services/port-check.js';
+import { freePort } from '../../helpers/ports.js';
 
 const run = promisify(execFile);
 const DEPLOY = fileURLToPath(new URL('../../../deploy/mosquitto/', import.meta.url));
@@ -27,21 +27,6 @@ export interface SecureMosquitto {
   passwordFile(user: string): string;
   /** Everything mosquitto logged so far. */
   log(): string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address !== null
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Replace `from` in the shipped config; fails when the shipped file no longer has it. */

@@ -2,15 +2,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accepts, freePort } from './fault-ports.js';
+import { accepts, freePort } from './ports.js';
 
 /**
- * A Mosquitto broker the fault suite owns, on a free port with its own temp dir, so it can be
- * stopped and restarted mid-flood without touching the shared one on 1883. Persistence is on:
- * persistent sessions and their queued QoS 1 messages survive a restart, as on a production broker.
+ * A Mosquitto broker a test owns, on a free port with its own temp dir, so it can be stopped and
+ * restarted mid-flood without touching the shared one on 1883. Persistence is on: persistent
+ * sessions and their queued QoS 1 messages survive a restart, as on a production broker.
  */
 export interface PrivateMosquitto {
   readonly url: string;
+  /** Where the broker keeps mosquitto.db. */
+  readonly dataDir: string;
   /** Stop (SIGTERM: mosquitto saves its database) and start again on the same port and dir. */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -19,8 +21,10 @@ export interface PrivateMosquitto {
 }
 
 export async function startPrivateMosquitto(): Promise<PrivateMosquitto> {
-  const dir = await mkdtemp(join(tmpdir(), 'bondtrack-fault-mosquitto-'));
-  // Started as root, mosquitto drops to its own user and must still be able to write its database.
+  const dir = await mkdtemp(join(tmpdir(), 'bondtrack-mosquitto-'));
+  // Started as root, mosquitto drops to its own user: without this it cannot save its database on
+  // SIGTERM, the subscriber's session is gone after the restart, and messages published before
+  // it resubscribes are lost — by the broker, not the code under test (seen as a 1-in-4 flake).
   await chmod(dir, 0o777);
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
@@ -66,6 +70,7 @@ export async function startPrivateMosquitto(): Promise<PrivateMosquitto> {
   await start();
   return {
     url: `mqtt://127.0.0.1:${port}`,
+    dataDir: dir,
     async restart() {
       await stop();
       await start();
