@@ -164,8 +164,12 @@ export class LocateOperator {
       this.store.set(obs.epc, state);
     }
     if (obs.lastSeenUs > state.lastSeenUs) state.lastSeenUs = obs.lastSeenUs;
-    if (coverage) return this.coverage(obs, antenna.zone, state);
-    return this.portal(obs, antenna.zone, antenna.role === 'PORTAL_IN', state);
+    const events = coverage
+      ? this.coverage(obs, antenna.zone, state)
+      : this.portal(obs, antenna.zone, antenna.role === 'PORTAL_IN', state);
+    // A column store (PalletColumns) hands out a copy: write the changed state back.
+    this.store.set(obs.epc, state);
+    return events;
   }
 
   private coverage(obs: Observation, zone: string, state: PalletState): ZoneEvent[] {

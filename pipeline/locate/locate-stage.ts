@@ -3,7 +3,7 @@ import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Clock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
-import { MemoryStateStore } from '../../runtime/state-store.js';
+import type { StateStore } from '../../runtime/state-store.js';
 import {
   CustomsStatus,
   Observation,
@@ -27,6 +27,7 @@ import {
   META_KEY,
   type SeenWindows,
 } from './locate-state.js';
+import { PalletColumns } from './pallet-columns.js';
 
 export interface LocateStageOptions extends LocateOptions {
   /** EPCs the site expects; a tag outside it in the bonded area raises UNKNOWN_TAG. */
@@ -46,11 +47,11 @@ const SEGMENT_PALLETS = 100;
 /** Everything locate and the timers hold for one input partition: restored and dropped together. */
 interface PartitionState {
   operator: LocateOperator;
-  pallets: MemoryStateStore<PalletState>;
+  pallets: StateStore<PalletState>;
   timers: PalletTimers;
-  timerStates: MemoryStateStore<PalletTimerState>;
+  timerStates: StateStore<PalletTimerState>;
   /** Per EPC, the newest window end applied per reader/antenna (first reads apart): a replayed one is skipped. */
-  seen: Map<string, SeenWindows>;
+  seen: StateStore<SeenWindows>;
   /** Input offsets below this were applied to the state (it came from the changelog). */
   nextOffset: number;
 }
@@ -174,14 +175,17 @@ export class LocateStage implements Stage {
   private partitionState(partition: number): PartitionState {
     let state = this.partitions.get(partition);
     if (!state) {
-      const pallets = new MemoryStateStore<PalletState>();
-      const timerStates = new MemoryStateStore<PalletTimerState>();
+      // Both operators' state of a pallet in one slot of typed-array columns (docs/pipeline.md, "State size").
+      const columns = new PalletColumns();
+      const pallets = columns.locate;
+      const timerStates = columns.timers;
+      const seen = columns.seen;
       state = {
         operator: new LocateOperator(this.site, pallets, this.options),
         pallets,
         timers: new PalletTimers(this.site, timerStates),
         timerStates,
-        seen: new Map(),
+        seen,
         nextOffset: 0,
       };
       this.partitions.set(partition, state);
@@ -192,14 +196,11 @@ export class LocateStage implements Stage {
   private isReplayed(state: PartitionState, obs: Observation, firstRead: boolean): boolean {
     // First reads and summaries apart: a window's summary arrives after the next window's first read.
     const key = `${obs.readerId}\u0000${obs.antenna}${firstRead ? '\u0000f' : ''}`;
-    let seen = state.seen.get(obs.epc);
-    if (!seen) {
-      seen = {};
-      state.seen.set(obs.epc, seen);
-    }
+    const seen = state.seen.get(obs.epc) ?? {};
     const last = seen[key];
     if (last !== undefined && obs.lastSeenUs <= last) return true;
     seen[key] = obs.lastSeenUs;
+    state.seen.set(obs.epc, seen); // the column store hands out a copy
     return false;
   }
 

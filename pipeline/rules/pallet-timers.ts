@@ -61,6 +61,7 @@ export class PalletTimers {
       state.missingAlerted = false;
     }
     if (atUs > this.watermarkUs) this.watermarkUs = atUs;
+    this.store.set(epc, state); // a column store (PalletColumns) hands out a copy
   }
 
   /** Follow the pallet's zone: a new stay restarts its dwell timer; DEPARTED ends its timers. */
@@ -73,6 +74,7 @@ export class PalletTimers {
       state.zone = event.toZone;
       state.enteredUs = event.atUs;
       state.dwellAlerted = false;
+      this.store.set(event.epc, state);
     }
   }
 
@@ -83,6 +85,7 @@ export class PalletTimers {
     this.lastScanUs = nowUs;
     const out: Alert[] = [];
     for (const [epc, s] of this.store.entries()) {
+      let changed = false;
       const limitUs = s.zone === undefined ? undefined : this.dwellLimitsUs.get(s.zone);
       if (
         limitUs !== undefined &&
@@ -91,6 +94,7 @@ export class PalletTimers {
         nowUs - s.enteredUs > limitUs
       ) {
         s.dwellAlerted = true;
+        changed = true;
         const atUs = s.enteredUs + limitUs;
         out.push(
           alert('DWELL_EXCEEDED', 'WARNING', epc, s, atUs, [s.zone!, s.enteredUs], {
@@ -101,6 +105,7 @@ export class PalletTimers {
       }
       if (!s.missingAlerted && nowUs - s.lastSeenUs > this.missingAfterUs) {
         s.missingAlerted = true;
+        changed = true;
         out.push(
           alert('MISSING', 'CRITICAL', epc, s, s.lastSeenUs + this.missingAfterUs, [s.lastSeenUs], {
             lastSeenUs: s.lastSeenUs,
@@ -108,6 +113,7 @@ export class PalletTimers {
           }),
         );
       }
+      if (changed) this.store.set(epc, s);
     }
     return out.sort((a, b) => a.atUs - b.atUs || (a.id < b.id ? -1 : 1));
   }
