@@ -7,8 +7,11 @@ import { DedupStage } from './dedup/dedup-stage.js';
 import { LocateStage } from './locate/locate-stage.js';
 import { createKafka } from './runtime/kafka.js';
 import { ensureChangelogTopic } from './runtime/changelog.js';
+import { retryKafkaStart } from './runtime/kafka-start-retry.js';
 import { StageRunner } from './runtime/stage-runner.js';
 import { ensureTopics, PARTITIONS } from './runtime/topics.js';
+import { ConsumerLagRecorder } from './sink/consumer-lag-recorder.js';
+import type { ConsumerLagTarget } from './runtime/consumer-lag.js';
 import { SinkStage } from './sink/sink-stage.js';
 import { SiteIndex } from './site/site-index.js';
 
@@ -18,6 +21,27 @@ export type StageName = (typeof STAGE_NAMES)[number];
 /** The locate stage's compacted changelog: per-pallet state, restored when partitions move. */
 export function locateStateTopic(topicPrefix: string): string {
   return `${topicPrefix}.locate-state.v1`;
+}
+
+/** The dedup stage's compacted changelog: per-reader open windows, restored when partitions move. */
+export function dedupStateTopic(topicPrefix: string): string {
+  return `${topicPrefix}.dedup-state.v1`;
+}
+
+/**
+ * The consumer groups of the pipeline's stages and the topics each consumes (the stages' `inputs`),
+ * whose lag the sink's process records for the dashboards.
+ */
+export function pipelineLagTargets(topicPrefix: string): ConsumerLagTarget[] {
+  const t = kafkaTopics(topicPrefix);
+  return [
+    { groupId: `${topicPrefix}.dedup`, topics: [t.reads, t.readerStatus] },
+    { groupId: `${topicPrefix}.locate`, topics: [t.observations] },
+    {
+      groupId: `${topicPrefix}.sink`,
+      topics: [t.observations, t.events, t.alerts, t.readerStatus, t.dlq, t.customs],
+    },
+  ];
 }
 
 export interface PipelineOptions {
@@ -34,6 +58,8 @@ export interface PipelineOptions {
   databaseSchema?: string;
   /** Pool size of the sink (keep 1-2 against embedded PGlite). */
   databasePoolSize?: number;
+  /** Period of the consumer-lag samples the sink's process writes to the database. Default 15 000 ms. */
+  consumerLagIntervalMs?: number;
   clock?: Clock;
   log: Logger;
   /** Called when a stage cannot continue safely; the process should exit and restart. */
@@ -56,15 +82,24 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
   const log = options.log;
   const topics = kafkaTopics(options.topicPrefix);
   const kafka = createKafka(options.kafkaBrokers, `bondtrack-${options.stages.join('-')}`, log);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, topics);
-    if (options.stages.includes('locate'))
-      await ensureChangelogTopic(admin, locateStateTopic(options.topicPrefix), PARTITIONS.observations);
-  } finally {
-    await admin.disconnect();
-  }
+  // Idempotent, so the whole step is retried while a busy or restarting broker answers "not yet".
+  await retryKafkaStart(
+    'create topics',
+    async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await ensureTopics(admin, topics);
+        if (options.stages.includes('locate'))
+          await ensureChangelogTopic(admin, locateStateTopic(options.topicPrefix), PARTITIONS.observations);
+        if (options.stages.includes('dedup'))
+          await ensureChangelogTopic(admin, dedupStateTopic(options.topicPrefix), PARTITIONS.reads);
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    { log },
+  );
 
   const site = new SiteIndex(options.site);
   const group = (stage: string) => `${options.topicPrefix}.${stage}`;
@@ -91,9 +126,20 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         },
       );
       const runner = new StageRunner(kafka, stage, log.child({ stage: 'sink' }), runnerOptions);
+      started.push(runner); // first: a start that fails half-way is stopped too
       await runner.start();
-      started.push(runner);
       runners.set('sink', runner);
+      const lag = new ConsumerLagRecorder(
+        kafka,
+        options.databaseUrl,
+        options.databaseSchema ?? 'bondtrack',
+        pipelineLagTargets(options.topicPrefix),
+        clock,
+        log.child({ stage: 'consumer-lag' }),
+        { intervalMs: options.consumerLagIntervalMs },
+      );
+      await lag.start();
+      started.push(lag);
     }
     if (options.stages.includes('locate')) {
       const manifest = options.manifest;
@@ -111,15 +157,18 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         },
       );
       const runner = new StageRunner(kafka, stage, log.child({ stage: 'locate' }), runnerOptions);
+      started.push(runner); // first: a start that fails half-way is stopped too
       await runner.start();
-      started.push(runner);
       runners.set('locate', runner);
     }
     if (options.stages.includes('dedup')) {
-      const stage = new DedupStage(topics, group('dedup'), site, clock);
+      const stage = new DedupStage(topics, group('dedup'), site, clock, {
+        stateTopic: dedupStateTopic(options.topicPrefix),
+        log: log.child({ stage: 'dedup' }),
+      });
       const runner = new StageRunner(kafka, stage, log.child({ stage: 'dedup' }), runnerOptions);
+      started.push(runner); // first: a start that fails half-way is stopped too
       await runner.start();
-      started.push(runner);
       runners.set('dedup', runner);
     }
     if (options.stages.includes('bridge')) {

@@ -1,8 +1,10 @@
-import { Argument, Command, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { STAGE_NAMES, startPipeline, type StageName } from '../../pipeline/pipeline.js';
 import { DEFAULT_DATABASE_URL, DEFAULT_MQTT_URL } from '../../runtime/config.js';
 import { describeError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
+import { observePipeline } from '../../pipeline/runtime/pipeline-metrics.js';
+import { addOpsOptions, startOpsFromFlags, type OpsFlags } from '../ops-options.js';
 import { loadManifest, loadSiteLayout, DEMO_MANIFEST_FILE, DEMO_SITE_FILE } from '../../runtime/site-file.js';
 import {
   addConnectionOptions,
@@ -11,8 +13,18 @@ import {
   type ConnectionFlags,
 } from '../connection-options.js';
 
-interface PipelineFlags extends ConnectionFlags {
+interface PipelineFlags extends ConnectionFlags, OpsFlags {
   manifest?: string;
+  maxPayloadBytes?: number;
+  /** false with --no-sequence-gaps. */
+  sequenceGaps: boolean;
+}
+
+function parseByteCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || value.trim() === '')
+    throw new InvalidArgumentError('must be a positive integer');
+  return n;
 }
 
 export function pipelineCommand(): Command {
@@ -34,6 +46,16 @@ export function pipelineCommand(): Command {
         'pallet manifest (JSON) for unknown-tag rules (default: the demo manifest when the site is the demo site)',
       ),
     )
+    .addOption(
+      new Option(
+        '--max-payload-bytes <n>',
+        'bridge: refuse larger MQTT payloads unparsed, to the dead-letter topic as BT_BRIDGE_TOO_LARGE (default 4194304)',
+      ).argParser(parseByteCount),
+    )
+    .option(
+      '--no-sequence-gaps',
+      "bridge: do not raise READER_GAP alerts for holes in readers' batch seq (needed when several bridge processes share the MQTT subscription: each sees only part of each reader's batches)",
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  bondtrack pipeline                      # all stages, local services\n' +
@@ -41,6 +63,7 @@ export function pipelineCommand(): Command {
         '  KAFKA_BROKERS=k1:9092,k2:9092 DATABASE_URL=postgres://… bondtrack pipeline sink\n',
     );
   addConnectionOptions(command);
+  addOpsOptions(command);
   command.action(async (stagesArg: StageName[], flags: PipelineFlags) => {
     const config = await configFromFlags(flags);
     const stages = stagesArg.length > 0 ? stagesArg : [...STAGE_NAMES];
@@ -49,6 +72,8 @@ export function pipelineCommand(): Command {
     const manifestFile =
       flags.manifest ?? (config.siteFile === DEMO_SITE_FILE ? DEMO_MANIFEST_FILE : undefined);
     const manifest = manifestFile ? await loadManifest(manifestFile) : undefined;
+    // Up before the stages, so that /readyz answers 503 while they connect and join their groups.
+    const ops = await startOpsFromFlags(flags, log, { 'stages started': () => false });
     const pipeline = await startPipeline({
       stages,
       kafkaBrokers: config.kafkaBrokers,
@@ -58,6 +83,10 @@ export function pipelineCommand(): Command {
       mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,
       databaseUrl: config.databaseUrl ?? DEFAULT_DATABASE_URL,
       databaseSchema: config.databaseSchema,
+      bridge: {
+        ...(flags.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: flags.maxPayloadBytes }),
+        detectSequenceGaps: flags.sequenceGaps,
+      },
       log,
       onFatal: (err) => {
         log.fatal(
@@ -66,11 +95,19 @@ export function pipelineCommand(): Command {
         );
         process.exit(70);
       },
+    }).catch(async (err: unknown) => {
+      // A failed start must end the process: a probe's open connection would keep it alive.
+      await ops?.close();
+      throw err;
     });
+    const observed = ops ? await observePipeline(pipeline, log) : undefined;
+    if (ops && observed) ops.setReadiness({ 'stages started': () => true, ...observed.readiness });
     log.info({ stages, site: site.site, topicPrefix: config.topicPrefix }, 'pipeline running');
     const signal = await untilSignal();
     log.info({ signal }, 'stopping');
+    await observed?.stop();
     await pipeline.stop();
+    await ops?.close();
     log.info('pipeline stopped');
     // Every stage has committed only what it made durable. A client may still hold a retry timer
     // (a produce that raced the shutdown, retried without end by design): its input was neither

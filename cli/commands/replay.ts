@@ -58,7 +58,7 @@ export function replayCommand(): Command {
     const manifest = manifestFile ? await loadManifest(manifestFile) : undefined;
     const kafka = createKafka(config.kafkaBrokers, 'bondtrack-replay', log);
     const startedMs = Date.now();
-    const reads = await copyRawReads(kafka, flags.fromPrefix, config.topicPrefix);
+    const reads = await copyRawReads(kafka, flags.fromPrefix, config.topicPrefix, log);
     log.info({ reads }, 'raw reads copied');
     let fatal: unknown;
     const pipeline = await startPipeline({

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import type { Logger } from '../../runtime/logger.js';
+import { retryKafkaStart } from './kafka-start-retry.js';
+import { topicsAppear } from './topics.js';
 
 /** Create a compacted changelog topic if it is missing (idempotent; safe to race). */
 export async function ensureChangelogTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
@@ -17,7 +20,7 @@ export async function ensureChangelogTopic(admin: Admin, topic: string, partitio
       waitForLeaders: true,
     });
   } catch (err) {
-    if (!(await admin.listTopics()).includes(topic)) throw err;
+    if (!(await topicsAppear(admin, [topic]))) throw err;
   }
 }
 
@@ -36,21 +39,26 @@ export async function readPartitionsToEnd(
   topic: string,
   partitions: readonly number[],
   timeoutMs = 60_000,
+  /** With a logger, "not yet" answers of the broker are retried (retryKafkaStart) and logged. */
+  log?: Logger,
 ): Promise<Map<number, ChangelogRecord[]>> {
   const out = new Map<number, ChangelogRecord[]>(partitions.map((p) => [p, []]));
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Map<number, number>;
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    ends = new Map(
-      offsets
-        .filter((o) => out.has(o.partition) && Number(o.high) > Number(o.low))
-        .map((o) => [o.partition, Number(o.high)]),
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  const retried = <T>(what: string, step: () => Promise<T>): Promise<T> =>
+    log ? retryKafkaStart(`${what} ${topic}`, step, { log, timeoutMs }) : step();
+  const ends = await retried('read end offsets of', async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return new Map(
+        offsets
+          .filter((o) => out.has(o.partition) && Number(o.high) > Number(o.low))
+          .map((o) => [o.partition, Number(o.high)]),
+      );
+    } finally {
+      await admin.disconnect();
+    }
+  });
   if (ends.size === 0) return out;
 
   const consumer = kafka.consumer({
@@ -58,9 +66,9 @@ export async function readPartitionsToEnd(
     maxWaitTimeInMs: 100,
     maxBytesPerPartition: 8 * 1024 * 1024,
   });
-  await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await retried('connect to read', () => consumer.connect());
+    await retried('subscribe to', () => consumer.subscribe({ topics: [topic], fromBeginning: true }));
     const pending = new Set(ends.keys());
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(

@@ -1,3 +1,4 @@
+import { deadLettersTotal } from '../../runtime/metrics.js';
 import { Identifier, type DeadLetter } from '../../schemas/index.js';
 import type { OutputRecord } from './stage.js';
 
@@ -14,6 +15,7 @@ export function deadLetterRecord(
     readerId?: string;
   },
 ): OutputRecord {
+  deadLettersTotal.inc({ stage: fields.stage, code: fields.code });
   const raw = fields.payload ?? '';
   const text = typeof raw === 'string' ? raw : raw.toString('utf8');
   // Bytes that are not valid UTF-8 (a corrupt frame) are kept exactly, as base64.

@@ -1,7 +1,11 @@
 import type { Kafka } from 'kafkajs';
 import { kafkaTopics, type KafkaTopics } from '../../schemas/index.js';
+import { ConfigError } from '../../runtime/errors.js';
+import type { Logger } from '../../runtime/logger.js';
 import { readPartitionsToEnd } from './changelog.js';
+import { retryKafkaStart } from './kafka-start-retry.js';
 import { createStageProducer } from './producer.js';
+import { topicsAppear } from './topics.js';
 
 /**
  * Copy a prefix's raw-reads topic into another prefix's, partition by partition, in offset order
@@ -11,31 +15,60 @@ import { createStageProducer } from './producer.js';
  * The source is read into memory partition by partition: fine for the hours to days a replay of a
  * site covers in tests and demos; a streaming copy is the form for weeks of a busy site.
  */
-export async function copyRawReads(kafka: Kafka, fromPrefix: string, toPrefix: string): Promise<number> {
+export async function copyRawReads(
+  kafka: Kafka,
+  fromPrefix: string,
+  toPrefix: string,
+  log: Logger,
+): Promise<number> {
   const from = kafkaTopics(fromPrefix).reads;
   const to = kafkaTopics(toPrefix).reads;
-  const admin = kafka.admin();
-  await admin.connect();
-  let partitions: number[];
-  try {
-    const existing = await admin.listTopics();
-    if (!existing.includes(from)) throw new Error(`raw-reads topic ${from} does not exist`);
-    if (existing.includes(to)) throw new Error(`target topic ${to} exists already: use a fresh prefix`);
-    const meta = await admin.fetchTopicMetadata({ topics: [from] });
-    partitions = meta.topics[0]!.partitions.map((p) => p.partitionId).sort((a, b) => a - b);
-    await admin.createTopics({
-      topics: [{ topic: to, numPartitions: partitions.length, replicationFactor: -1 }],
-      waitForLeaders: true,
-    });
-  } finally {
-    await admin.disconnect();
-  }
+  const retry = { log };
+  // Checked once, before any retry: a retry must not mistake the topic it created for a clash.
+  const partitions = await retryKafkaStart(
+    `read partitions of ${from}`,
+    async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = await admin.listTopics();
+        if (!existing.includes(from)) throw new ConfigError(`raw-reads topic ${from} does not exist`);
+        if (existing.includes(to))
+          throw new ConfigError(`target topic ${to} exists already: use a fresh prefix`);
+        const meta = await admin.fetchTopicMetadata({ topics: [from] });
+        return meta.topics[0]!.partitions.map((p) => p.partitionId).sort((a, b) => a - b);
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    retry,
+  );
+  await retryKafkaStart(
+    `create ${to}`,
+    async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        await admin.createTopics({
+          topics: [{ topic: to, numPartitions: partitions.length, replicationFactor: -1 }],
+          waitForLeaders: true,
+        });
+      } catch (err) {
+        // Created, but its metadata not yet everywhere (see topicsAppear): wait for it to be listed.
+        if (!(await topicsAppear(admin, [to]))) throw err;
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    retry,
+  );
   const producer = createStageProducer(kafka);
-  await producer.connect();
+  await retryKafkaStart('producer connect', () => producer.connect(), retry);
   let copied = 0;
   try {
     for (const partition of partitions) {
-      const records = (await readPartitionsToEnd(kafka, from, [partition])).get(partition) ?? [];
+      const records =
+        (await readPartitionsToEnd(kafka, from, [partition], undefined, log)).get(partition) ?? [];
       // Requests of ~512 KB at most: the broker refuses a record batch over message.max.bytes.
       let chunk: Array<{ key: string; value: Buffer | null; partition: number }> = [];
       let bytes = 0;

@@ -1,7 +1,9 @@
 import type { Consumer, Kafka, Producer, TopicMessages } from 'kafkajs';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { stageMessagesInTotal, stageRecordsOutTotal } from '../../runtime/metrics.js';
 import { readPartitionsToEnd } from './changelog.js';
+import { retryKafkaStart } from './kafka-start-retry.js';
 import { createStageProducer } from './producer.js';
 import type { OutputRecord, Stage } from './stage.js';
 
@@ -37,18 +39,33 @@ export class StageRunner {
   private chain: Promise<void> = Promise.resolve();
   private failure: unknown;
   private stopping = false;
+  private joined = false;
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly stage: Stage,
+    readonly stage: Stage,
     private readonly log: Logger,
     private readonly options: StageRunnerOptions = {},
   ) {}
 
+  /**
+   * Every step that talks to Kafka is retried while the broker answers "not yet" (metadata of new
+   * topics lagging, a restarted broker loading): see retryKafkaStart. Fatal errors fail at once.
+   */
   async start(): Promise<void> {
-    await this.stage.start?.();
+    const retry = { log: this.log };
+    const name = this.stage.name;
+    if (this.stage.start) {
+      const stage = this.stage;
+      // A stage's start may subscribe consumers of its own (locate's customs table): a failed
+      // attempt is stopped before the next so that it leaves no half-started client behind.
+      await retryKafkaStart(`${name}: stage start`, () => stage.start!(), {
+        ...retry,
+        beforeRetry: () => stage.stop?.(),
+      });
+    }
     const producer = createStageProducer(this.kafka);
-    await producer.connect();
+    await retryKafkaStart(`${name}: producer connect`, () => producer.connect(), retry);
     this.producer = producer;
     const consumer = this.kafka.consumer({
       groupId: this.stage.groupId,
@@ -73,13 +90,29 @@ export class StageRunner {
         }
         this.ownedPartitions.set(topic, [...keep]);
       }
+      this.joined = true;
       this.log.info({ stage: this.stage.name, assignment: payload.memberAssignment }, 'partitions assigned');
     });
-    await consumer.connect();
-    await consumer.subscribe({
-      topics: this.stage.inputs,
-      fromBeginning: this.options.fromBeginning ?? true,
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      // kafkajs restarts the consumer after a retriable crash (a broker restart); after any other
+      // it stays stopped, and the stage would sit deaf while looking alive: hand it to onFatal.
+      if (payload.restart || this.stopping) return;
+      this.failure = payload.error;
+      this.log.error({ stage: name, err: describeError(payload.error) }, 'consumer crashed for good');
+      this.options.onFatal?.(payload.error);
     });
+    await retryKafkaStart(`${name}: consumer connect`, () => consumer.connect(), retry);
+    // kafkajs refreshes the topics' metadata here and, unlike elsewhere, does not retry
+    // UNKNOWN_TOPIC_OR_PARTITION: the call that failed start-up right after topic creation.
+    await retryKafkaStart(
+      `${name}: subscribe ${this.stage.inputs.join(', ')}`,
+      () =>
+        consumer.subscribe({
+          topics: this.stage.inputs,
+          fromBeginning: this.options.fromBeginning ?? true,
+        }),
+      retry,
+    );
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -89,6 +122,7 @@ export class StageRunner {
         const records = await this.stage.handleBatch(batch.topic, batch.partition, batch.messages);
         this.stats.batches++;
         this.stats.messagesIn += batch.messages.length;
+        stageMessagesInTotal.inc({ stage: this.stage.name }, batch.messages.length);
         const last = Number(batch.lastOffset());
         await this.serially(async () => {
           await this.produce(records);
@@ -136,7 +170,7 @@ export class StageRunner {
     // Keep the group membership alive while the changelog is read.
     const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
     try {
-      const records = await readPartitionsToEnd(this.kafka, changelog.topic, partitions);
+      const records = await readPartitionsToEnd(this.kafka, changelog.topic, partitions, undefined, this.log);
       let count = 0;
       for (const [partition, list] of records) {
         changelog.restore(partition, list);
@@ -150,6 +184,14 @@ export class StageRunner {
     } finally {
       clearInterval(beat);
     }
+  }
+
+  /**
+   * Ready: a member of its consumer group with its partitions assigned (possibly none, when the
+   * group has more members than partitions), and its produce/commit chain not failed.
+   */
+  get ready(): boolean {
+    return this.joined && !this.stopping && this.failure === undefined;
   }
 
   /** Error that stopped the stage's produce/commit chain, if any. */
@@ -229,5 +271,6 @@ export class StageRunner {
     }
     await this.producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
     this.stats.recordsOut += records.length;
+    stageRecordsOutTotal.inc({ stage: this.stage.name }, records.length);
   }
 }

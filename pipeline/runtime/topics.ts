@@ -26,8 +26,33 @@ export async function ensureTopics(admin: Admin, topics: KafkaTopics): Promise<s
     await admin.createTopics({ topics: missing, waitForLeaders: true });
   } catch (err) {
     // Another process may have created them in between: only fail if some are still missing.
-    const now = new Set(await admin.listTopics());
-    if (missing.some((t) => !now.has(t.topic))) throw err;
+    if (
+      !(await topicsAppear(
+        admin,
+        missing.map((t) => t.topic),
+      ))
+    )
+      throw err;
   }
   return missing.map((t) => t.topic);
+}
+
+/**
+ * Whether the topics are listed within `timeoutMs`. On a loaded broker the metadata of topics just
+ * created lags: `createTopics` with `waitForLeaders` then fails with UNKNOWN_TOPIC_OR_PARTITION
+ * ("This server does not host this topic-partition"), which kafkajs does not retry, although the
+ * topics are being created. Seen on our shared CI broker, 2026-11-26, failing pipeline start.
+ */
+export async function topicsAppear(
+  admin: Admin,
+  names: readonly string[],
+  timeoutMs = 30_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const listed = new Set(await admin.listTopics());
+    if (names.every((n) => listed.has(n))) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
