@@ -1,8 +1,10 @@
 import { createLogger, type Logger } from '../../runtime/logger.js';
+import { mqttConnected } from '../../runtime/metrics.js';
 import { createPublisher, type PublisherCloseResult, publisherOptionsOf } from '../publish/index.js';
 import { NativeReaderClient } from './client.js';
 import { HttpEndpoint } from './http-endpoint.js';
 import { MqttSource } from './mqtt-source.js';
+import { RedeliveryFilter } from './redelivery-filter.js';
 import { parseNativeAdapterOptions, type NativeAdapterOptionsInput } from './options.js';
 import type { NativeAdapter } from './types.js';
 
@@ -35,7 +37,14 @@ export async function startNativeAdapter(
 
   let http: HttpEndpoint | undefined;
   if (parsed.httpPort !== undefined) {
-    http = new HttpEndpoint(clients, () => publisher.whenWritable(), onDocument, logger);
+    http = new HttpEndpoint(
+      clients,
+      () => publisher.whenWritable(),
+      (readerId) => publisher.whenDurable(readerId),
+      onDocument,
+      logger,
+      parsed.httpToken,
+    );
     const port = await http.listen(parsed.httpPort, parsed.httpHost);
     logger.info({ host: parsed.httpHost, port }, 'http ingest listening: POST /readers/{readerId}');
   }
@@ -48,12 +57,23 @@ export async function startNativeAdapter(
       subscribed,
       onDocument,
       () => publisher.whenWritable(),
+      (readerId) => publisher.whenDurable(readerId),
       logger,
+      parsed.queueDir === undefined ? undefined : new RedeliveryFilter(parsed.queueDir),
     );
   }
 
+  let sourceSubscribed = mqtt === undefined;
+  void mqtt?.whenSubscribed().then(() => (sourceSubscribed = true));
+  const source = mqtt;
+  const stopSampling =
+    source === undefined
+      ? () => undefined
+      : mqttConnected.sample({ client: 'adapter:native:source' }, () => (source.connected ? 1 : 0));
+
   let stopping: Promise<PublisherCloseResult> | undefined;
   const stop = async (): Promise<PublisherCloseResult> => {
+    stopSampling();
     await Promise.all([http?.close(), mqtt?.close()]);
     const result = await publisher.close();
     logger.info(
@@ -66,6 +86,12 @@ export async function startNativeAdapter(
     bootId: publisher.bootId,
     httpPort: () => http?.port(),
     ready: () => mqtt?.whenSubscribed() ?? Promise.resolve(),
+    readiness: () => ({
+      'publisher connected to MQTT': () => publisher.stats().connected,
+      ...(mqtt === undefined
+        ? {}
+        : { 'subscribed to reader topics': () => sourceSubscribed && (source?.connected ?? false) }),
+    }),
     stats: () => ({
       readers: [...clients.values()].map((c) => c.stats()),
       publisher: publisher.stats(),

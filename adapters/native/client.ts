@@ -1,6 +1,7 @@
 import type { Logger } from '../../runtime/logger.js';
 import { StreamParser, type PositionedOutcome } from '../formats/index.js';
 import type { ReadSink } from '../serial/index.js';
+import { NativeErrorCode } from './errors.js';
 import { SequenceGapDetector } from './sequence-gaps.js';
 import type { NativeReaderOptions } from './options.js';
 import type { NativeReaderStats } from './types.js';
@@ -38,6 +39,23 @@ export class NativeReaderClient {
   /** A parser for one stream (HTTP request); feed it with `handle(parser.push(chunk))`. */
   newStream(): StreamParser {
     return new StreamParser({ format: this.options.format, maxDocumentChars: this.maxDocumentChars });
+  }
+
+  /**
+   * One complete MQTT message as received. One over the size limit is refused unparsed
+   * (BT_NATIVE_PAYLOAD_TOO_LARGE, its head kept in the dead letter): parsing it would hold the
+   * whole of it, and more, in memory. Returns the publisher's `writable`.
+   */
+  handlePayload(payload: Buffer): boolean {
+    if (payload.length <= this.maxDocumentChars) return this.handleMessage(payload.toString('utf8'));
+    this.counters.documents++;
+    this.counters.deadLetters++;
+    return this.sink.deadLetter({
+      readerId: this.readerId,
+      code: NativeErrorCode.PAYLOAD_TOO_LARGE,
+      reason: `payload of ${payload.length} bytes exceeds the limit of ${this.maxDocumentChars} bytes (maxDocumentBytes)`,
+      payload: payload.subarray(0, DEAD_LETTER_PAYLOAD_CHARS).toString('utf8'),
+    });
   }
 
   /** One complete message (MQTT). Returns the publisher's `writable`. */

@@ -34,6 +34,8 @@ export const NativeAdapterOptions = z
     httpHost: z.string().min(1).default('127.0.0.1'),
     /** Unset: no HTTP endpoint. 0: any free port (see `httpPort()` on the running adapter). */
     httpPort: z.int().min(0).max(65_535).optional(),
+    /** Bearer token every POST must carry (RFC 6750); unset: none. CLI: --token-file or BONDTRACK_HTTP_TOKEN(_FILE). */
+    httpToken: z.string().min(1).optional(),
     /** Longest JSON document accepted on HTTP (default 1 MiB); larger is refused as BT_NATIVE_PAYLOAD_TOO_LARGE. */
     maxDocumentBytes: z.int().min(1024).max(268_435_456).default(1_048_576),
     batchSize: z.int().min(1).max(10_000).default(500),

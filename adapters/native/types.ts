@@ -28,6 +28,11 @@ export interface NativeAdapter {
   httpPort(): number | undefined;
   /** Resolves once subscribed to the readers' MQTT topics (at once without any). Start never waits for it. */
   ready(): Promise<void>;
+  /**
+   * Readiness conditions for /readyz: connected to the MQTT broker it publishes to, and (with
+   * subscribed readers) subscribed on the source broker.
+   */
+  readiness(): Record<string, () => boolean>;
   stats(): NativeAdapterStats;
   /** Stop HTTP and MQTT input, flush, wait for PUBACKs, publish `offline`. Idempotent. */
   stop(): Promise<PublisherCloseResult>;

@@ -1,6 +1,7 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
+import { mqttClientOptions } from '../../runtime/mqtt-client-options.js';
 
 /**
  * Open an MQTT.js client that reconnects by itself, and log its life: one line when it connects,
@@ -9,7 +10,8 @@ import type { Logger } from '../../runtime/logger.js';
  * throw and crash the adapter the first time the broker is down.
  */
 export function connectMqtt(url: string, options: IClientOptions, logger: Logger): MqttClient {
-  const client = connect(url, options);
+  // Credentials and TLS from the environment (MQTT_USERNAME, MQTT_PASSWORD_FILE, MQTT_CA_FILE…).
+  const client = connect(url, mqttClientOptions(options));
   let outage = false;
   let erroredThisOutage = false;
   client.on('connect', () => {

@@ -16,6 +16,11 @@ export interface OutgoingMessage {
   diskSeq?: number;
   /** Set by the outbox on first enqueue: a retried message goes back to its place in this order. */
   order?: number;
+  /**
+   * Without an on-disk queue: settles the publisher's durability promise for this message, with
+   * no argument on PUBACK, with the error when given up on (or at close). Never written to disk.
+   */
+  settle?: (err?: Error) => void;
 }
 
 export interface OutboxSettings {

@@ -3,6 +3,14 @@ import { systemClock, type Clock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import { createLogger, type Logger } from '../../runtime/logger.js';
 import {
+  batchesPublishedTotal,
+  deadLettersTotal,
+  diskQueueBytes,
+  diskQueueMessages,
+  mqttConnected,
+  readsInTotal,
+} from '../../runtime/metrics.js';
+import {
   Identifier,
   ReadBatch,
   mqttTopics,
@@ -52,11 +60,15 @@ class MqttPublisher implements Publisher {
   private readonly batchers = new Map<string, ReaderBatcher>();
   private readonly presences = new Map<string, ReaderPresence>();
   private readonly sequenceGaps = new Map<string, SequenceGapTotals>();
+  /** Without an on-disk queue: per reader, the durability promises of its unacknowledged messages. */
+  private readonly notDurable = new Map<string, Set<Promise<void>>>();
   private closing: Promise<PublisherCloseResult> | undefined;
   private readonly disk: DiskQueue | undefined;
   private readonly headTimer: NodeJS.Timeout | undefined;
   private readonly rates = new AntennaRates();
   private readonly healthTimer: NodeJS.Timeout | undefined;
+  /** Scrape-time gauges of this publisher, removed on close. */
+  private readonly unsample: Array<() => void> = [];
   private readonly counters = {
     readsIn: 0,
     batchesFormed: 0,
@@ -109,7 +121,15 @@ class MqttPublisher implements Publisher {
       this.headTimer = setInterval(() => this.disk?.saveHead(), 1_000);
       this.headTimer.unref();
       this.pumpDisk();
+      const disk = this.disk;
+      this.unsample.push(
+        diskQueueMessages.sample({ stage: this.stage }, () => disk.size),
+        diskQueueBytes.sample({ stage: this.stage }, () => disk.sizeBytes),
+      );
     }
+    this.unsample.push(
+      mqttConnected.sample({ client: `${this.stage}:publisher` }, () => (this.client.connected ? 1 : 0)),
+    );
   }
 
   get writable(): boolean {
@@ -134,6 +154,7 @@ class MqttPublisher implements Publisher {
     this.checkReaderId(input.readerId);
     const letter = buildDeadLetter(input, { stage: this.stage, site: this.site, atUs: this.clock.nowUs() });
     this.counters.deadLetters++;
+    deadLettersTotal.inc({ stage: this.stage, code: letter.code });
     this.logger.warn({ readerId: input.readerId, code: letter.code, reason: letter.reason }, 'dead letter');
     this.enqueue({
       kind: 'dead-letter',
@@ -187,6 +208,13 @@ class MqttPublisher implements Publisher {
     return this.disk === undefined ? this.outbox.whenWritable() : this.disk.whenWritable();
   }
 
+  whenDurable(readerId: string): Promise<void> {
+    this.batchers.get(readerId)?.formBatch();
+    const pending = this.notDurable.get(readerId);
+    if (pending === undefined || pending.size === 0) return Promise.resolve();
+    return Promise.all(pending).then(() => undefined);
+  }
+
   flush(): void {
     for (const batcher of this.batchers.values()) batcher.formBatch();
   }
@@ -237,6 +265,13 @@ class MqttPublisher implements Publisher {
     const idle = await this.waitIdle(deadline);
     const unpublished = this.outbox.pending();
     this.outbox.stop();
+    for (const message of unpublished) {
+      message.settle?.(
+        new PublishError(PublishErrorCode.CLOSED, `message ${message.label} unacknowledged at close`, {
+          readerId: message.readerId,
+        }),
+      );
+    }
     clearInterval(this.headTimer);
     this.disk?.saveHead();
     const notHandedOut = this.disk?.waiting ?? 0;
@@ -257,6 +292,7 @@ class MqttPublisher implements Publisher {
     const remainingMs = Math.max(1_000, deadline - Date.now());
     await Promise.all([...this.presences.values()].map((p) => p.close('adapter stopped', remainingMs)));
     await endMqtt(this.client, idle, remainingMs);
+    for (const stop of this.unsample) stop();
     this.logger.info({ stats: this.stats() }, 'publisher closed');
     return result;
   }
@@ -275,9 +311,11 @@ class MqttPublisher implements Publisher {
   /** A message for the broker: through the on-disk queue when there is one, else straight to the outbox. */
   private enqueue(message: OutgoingMessage): void {
     if (this.disk === undefined) {
+      this.trackDurability(message);
       this.outbox.enqueue(message);
       return;
     }
+    // Durable once appended: whenDurable() callers (holding their readers' acknowledgements) need no more.
     const dropped = this.disk.append(message);
     if (dropped.length > 0) {
       this.logger.error(
@@ -291,6 +329,27 @@ class MqttPublisher implements Publisher {
       );
     }
     this.pumpDisk();
+  }
+
+  /** Without an on-disk queue a message is durable when the broker acknowledges it. */
+  private trackDurability(message: OutgoingMessage): void {
+    let pending = this.notDurable.get(message.readerId);
+    if (pending === undefined) {
+      pending = new Set();
+      this.notDurable.set(message.readerId, pending);
+    }
+    const readers = pending;
+    const durable = new Promise<void>((resolve, reject) => {
+      message.settle = (err) => {
+        message.settle = undefined;
+        readers.delete(durable);
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+    });
+    // Nobody may be waiting on it: a rejection is reported to whenDurable() callers, not unhandled.
+    durable.catch(() => undefined);
+    pending.add(durable);
   }
 
   /**
@@ -323,6 +382,7 @@ class MqttPublisher implements Publisher {
 
   private onBatch(batch: ReadBatch): void {
     this.counters.batchesFormed++;
+    readsInTotal.inc({ stage: this.stage, reader: batch.readerId }, batch.reads.length);
     const payload = JSON.stringify(batch);
     const envelope = ReadBatchEnvelope.safeParse(batch);
     if (!envelope.success) {
@@ -343,12 +403,14 @@ class MqttPublisher implements Publisher {
   }
 
   private onAcked(message: OutgoingMessage): void {
+    message.settle?.();
     if (message.diskSeq !== undefined) {
       this.disk?.ack(message.diskSeq);
       this.pumpDisk();
     }
     if (message.kind === 'batch') {
       this.counters.batchesPublished++;
+      batchesPublishedTotal.inc({ stage: this.stage });
       this.counters.readsPublished += message.readCount;
     } else {
       this.counters.deadLettersPublished++;
@@ -361,6 +423,7 @@ class MqttPublisher implements Publisher {
       code: PublishErrorCode.FAILED,
       readerId: message.readerId,
       message: message.label,
+      ...(message.kind === 'batch' ? { batchId: message.label } : {}),
       attempts: message.attempts,
       err: describeError(err),
     };
@@ -368,6 +431,12 @@ class MqttPublisher implements Publisher {
       this.logger.warn(context, 'publish failed; will retry');
     } else {
       this.counters.messagesFailed++;
+      message.settle?.(
+        new PublishError(PublishErrorCode.FAILED, `gave up publishing ${message.label}`, {
+          cause: err,
+          readerId: message.readerId,
+        }),
+      );
       if (message.diskSeq !== undefined) {
         // Refused by the broker every time (e.g. not authorised): counted and logged, not retried forever.
         this.disk?.ack(message.diskSeq);

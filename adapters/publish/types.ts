@@ -85,6 +85,15 @@ export interface Publisher {
   setSequenceGaps(readerId: string, totals: SequenceGapTotals): void;
   /** Resolves once the backlog is down to half the high-water mark (or at close). */
   whenWritable(): Promise<void>;
+  /**
+   * Resolves once every read and dead letter handed over for `readerId` so far is durable: appended
+   * to the on-disk queue (queueDir), else acknowledged by the broker (PUBACK). Forms the reader's
+   * partly filled batch at once: the caller is waiting (e.g. holding its reader's PUBACK or HTTP
+   * reply), so lingering could only add latency. Rejects (BT_PUBLISH_FAILED / BT_PUBLISH_CLOSED)
+   * when one of them is given up on or still unacknowledged at close: the caller must then not
+   * acknowledge its input, so the reader sends it again.
+   */
+  whenDurable(readerId: string): Promise<void>;
   /** Form batches from every partly filled buffer now instead of at the linger deadline. */
   flush(): void;
   stats(): PublisherStats;

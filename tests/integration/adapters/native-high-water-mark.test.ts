@@ -1,10 +1,12 @@
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { MetricName } from '../../../runtime/metrics.js';
 import { ReadBatch, parseWith } from '../../../schemas/index.js';
 import { spawnBondtrack } from '../../helpers/cli-process.js';
 import { testServices, uniqueName } from '../../helpers/services.js';
 import { captureMqtt } from './mqtt-capture.js';
 import { startTcpProxy } from './tcp-proxy.js';
+import { opsUrlOf, scrapeSum } from '../observability/ops-endpoint.js';
 
 /**
  * 80 batches of the default 500 reads: more than the 64 the publisher keeps in flight (MQTT.js holds
@@ -81,13 +83,25 @@ describe('bondtrack adapter native --high-water-mark (issue 4)', () => {
     expect(await cli.stop('SIGTERM')).toBe(0);
   }, 120_000);
 
-  it('by default (256 queued batches) the same body is taken whole while the broker is unreachable', async () => {
-    const { cli, port } = await startCutOff([]);
+  it('by default (256 queued batches) the same body is read whole while the broker is unreachable, and answered once the broker has it', async () => {
+    const { proxy, cli, port, reads } = await startCutOff(['--ops-port', '0']);
+    const ops = await opsUrlOf(cli);
     const lines = Array.from({ length: READS }, (_, i) => impinjLine(i));
-    const response = await postNdjson(port, '/readers/r700', lines);
-    expect(response.status).toBe(202);
-    expect(JSON.parse(response.body)).toEqual({ reads: READS, rejected: 0, skipped: 0 });
+    const response = postNdjson(port, '/readers/r700', lines);
+    // Every read is taken into the publisher although nothing can leave...
+    await expect
+      .poll(() => scrapeSum(ops, MetricName.readsIn, { stage: 'adapter:native', reader: 'r700' }), {
+        timeout: 60_000,
+        interval: 250,
+      })
+      .toBe(READS);
     expect(cli.stderr()).not.toMatch(/HTTP input paused/);
+    // ...but without a queue dir the reads are durable only once the broker has them: 202 after that.
+    await proxy.restore();
+    expect(await response).toMatchObject({ status: 202 });
+    expect(JSON.parse((await response).body)).toEqual({ reads: READS, rejected: 0, skipped: 0 });
+    await expect.poll(reads, { timeout: 60_000, interval: 250 }).toBe(READS);
+    expect(await cli.stop('SIGTERM')).toBe(0);
   }, 120_000);
 
   it('refuses a high-water mark below 1, naming the option', async () => {
