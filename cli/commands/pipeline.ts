@@ -18,6 +18,7 @@ interface PipelineFlags extends ConnectionFlags, OpsFlags {
   maxPayloadBytes?: number;
   /** false with --no-sequence-gaps. */
   sequenceGaps: boolean;
+  plainSubscription?: boolean;
 }
 
 function parseByteCount(value: string): number {
@@ -56,6 +57,10 @@ export function pipelineCommand(): Command {
       '--no-sequence-gaps',
       "bridge: do not raise READER_GAP alerts for holes in readers' batch seq (needed when several bridge processes share the MQTT subscription: each sees only part of each reader's batches)",
     )
+    .option(
+      '--plain-subscription',
+      'bridge: one MQTT connection with a plain persistent subscription instead of 32 in a shared one. Mosquitto 2.0 does not restore shared subscriptions when it restarts, so what adapters publish before the bridge subscribes again is dropped; a plain subscription is restored and queues it. Run a single bridge process with it (docs/operations.md)',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  bondtrack pipeline                      # all stages, local services\n' +
@@ -86,6 +91,7 @@ export function pipelineCommand(): Command {
       bridge: {
         ...(flags.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: flags.maxPayloadBytes }),
         detectSequenceGaps: flags.sequenceGaps,
+        ...(flags.plainSubscription === true ? { shareGroup: null, connections: 1 } : {}),
       },
       log,
       onFatal: (err) => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type ISubscriptionMap, type MqttClient } from 'mqtt';
 import type { Clock } from '../../runtime/clock.js';
 import { describeError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -160,7 +160,13 @@ export class Bridge {
       // restores a persistent session after a restart but not its shared subscriptions, so trusting
       // the session flag leaves the bridge connected and deaf (found by the fault suite). A repeated
       // SUBSCRIBE of the same filters is harmless (MQTT 3.1.1 §3.8.4: it replaces the existing one).
-      const subscribe = (): Promise<unknown> => client.subscribeAsync(subscriptions, { qos: 1 });
+      // `resubscribe: true`, or mqtt.js skips filters it already holds and sends no SUBSCRIBE at all.
+      const subscribe = (): Promise<unknown> =>
+        // mqtt.js's type cannot express its own `resubscribe` key next to the topic map (and deletes it).
+        client.subscribeAsync({
+          ...Object.fromEntries(subscriptions.map((f) => [f, { qos: 1 }])),
+          resubscribe: true,
+        } as unknown as ISubscriptionMap);
       await new Promise<void>((resolve, reject) => {
         client.once('connect', () => resolve());
         client.once('error', reject);

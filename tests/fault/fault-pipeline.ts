@@ -31,6 +31,8 @@ export interface FaultPipelineOptions {
   inProcessAdapter?: InProcessAdapter;
   /** Fixed LLRP readers (emulators in the test process) and `bondtrack adapter llrp` instead. */
   llrp?: boolean;
+  /** Run the bridge with `--plain-subscription` (what survives a Mosquitto 2.0 restart). */
+  plainSubscription?: boolean;
 }
 
 /**
@@ -129,7 +131,11 @@ export async function startFaultPipeline(options: FaultPipelineOptions): Promise
   await worker.ready();
   const dedup = stage('dedup', ['dedup']);
   await dedup.ready();
-  const bridge = stage('bridge', ['bridge'], ['--mqtt-url', batchBroker.url]);
+  const bridge = stage(
+    'bridge',
+    ['bridge'],
+    ['--mqtt-url', batchBroker.url, ...(options.plainSubscription ? ['--plain-subscription'] : [])],
+  );
   await bridge.ready();
 
   const readerArgs = options.readerIds.flatMap((id) => [
