@@ -188,35 +188,35 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       groupLag(admin, `${topicPrefix}.${name}`, groups[`${topicPrefix}.${name}`]!);
     const ends = async (list: string[]) =>
       (await Promise.all(list.map((t) => topicEnd(admin, t)))).reduce((a, b) => a + b, 0);
-    const pidOf = (name: string) => stages.find((s) => s.stage === name)!.pid;
+    const stageNamed = (name: string) => stages.find((s) => s.stage === name)!;
     let batchesSoFar = 0;
     const sinkInputs = [topics.observations, topics.events, topics.alerts];
     const monitor = new StageMonitor([
       {
         name: 'bridge',
         unit: 'batches',
-        pid: pidOf('bridge'),
+        usage: () => stageNamed('bridge').usage(),
         consumed: () => topicEnd(admin, topics.reads),
         lag: async () => Math.max(0, batchesSoFar - (await topicEnd(admin, topics.reads))),
       },
       {
         name: 'dedup',
         unit: 'batches',
-        pid: pidOf('dedup'),
+        usage: () => stageNamed('dedup').usage(),
         consumed: async () => (await topicEnd(admin, topics.reads)) - (await lagOf('dedup')),
         lag: () => lagOf('dedup'),
       },
       {
         name: 'locate',
         unit: 'observations',
-        pid: pidOf('locate'),
+        usage: () => stageNamed('locate').usage(),
         consumed: async () => (await topicEnd(admin, topics.observations)) - (await lagOf('locate')),
         lag: () => lagOf('locate'),
       },
       {
         name: 'sink',
         unit: 'records',
-        pid: pidOf('sink'),
+        usage: () => stageNamed('sink').usage(),
         consumed: async () => (await ends(sinkInputs)) - (await lagOf('sink')),
         lag: () => lagOf('sink'),
       },

@@ -1,4 +1,4 @@
-import { readUsage } from './stage-processes.js';
+import type { ProcessUsage } from './stage-processes.js';
 import { toError } from './to-error.js';
 
 /** How one stage is watched while the load runs. */
@@ -10,8 +10,8 @@ export interface StageProbe {
   consumed(): Promise<number>;
   /** Input not yet taken. */
   lag(): Promise<number>;
-  /** The stage's process, for its CPU. */
-  pid: number;
+  /** The stage's process usage, for its CPU (fails naming the stage if it has died). */
+  usage(): Promise<ProcessUsage>;
 }
 
 /** A stage under load: what it took, how far behind it fell, and how busy it was. */
@@ -55,7 +55,7 @@ export class StageMonitor {
     const cpu = new Map<string, number>();
     for (const p of this.probes) {
       consumed.set(p.name, await p.consumed());
-      cpu.set(p.name, (await readUsage(p.pid)).cpuSec);
+      cpu.set(p.name, (await p.usage()).cpuSec);
       this.samples.set(p.name, []);
     }
     this.start = { atMs: Date.now(), consumed, cpu };
@@ -85,7 +85,7 @@ export class StageMonitor {
     for (const p of this.probes) {
       const samples = this.samples.get(p.name)!;
       const consumed = (await p.consumed()) - start.consumed.get(p.name)!;
-      const cpuSec = (await readUsage(p.pid)).cpuSec - start.cpu.get(p.name)!;
+      const cpuSec = (await p.usage()).cpuSec - start.cpu.get(p.name)!;
       out[p.name] = {
         unit: p.unit,
         inPerSec: consumed / wallSec,

@@ -88,7 +88,15 @@ export class StageProcess {
     });
   }
 
-  usage(): Promise<ProcessUsage> {
+  /**
+   * CPU and peak RSS while the stage runs. A stage that died mid-run has no /proc entry left: say
+   * which stage, how it ended and what it last logged, rather than a bare ENOENT.
+   */
+  async usage(): Promise<ProcessUsage> {
+    if (!this.running)
+      throw new Error(
+        `stage ${this.stage} exited (${String(this.child.exitCode ?? this.child.signalCode)}) during the run:\n${this.stderrTail}`,
+      );
     return readUsage(this.pid);
   }
 
