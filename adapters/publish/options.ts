@@ -69,6 +69,27 @@ export function parsePublisherOptions(input: PublisherOptionsInput): PublisherOp
   return result.data;
 }
 
+/**
+ * The publisher settings of an adapter command's options (serial, llrp), with the adapter-level
+ * defaults: one definition, so the adapters cannot drift apart in names, bounds or defaults.
+ */
+export const AdapterPublisherSettings = z.object({
+  site: Identifier,
+  mqttUrl: PublisherOptions.shape.mqttUrl,
+  batchSize: PublisherOptions.shape.batchSize,
+  lingerMs: PublisherOptions.shape.lingerMs,
+  maxInFlight: PublisherOptions.shape.maxInFlight,
+  highWaterMark: PublisherOptions.shape.highWaterMark,
+  closeTimeoutMs: PublisherOptions.shape.closeTimeoutMs,
+  /** On-disk queue for broker outages (disk-queue.ts); unset = memory only. */
+  queueDir: z.string().min(1).optional(),
+  /** Unset: the publisher's default. */
+  queueMaxBytes: z.int().min(4096).optional(),
+  queueFullPolicy: z.enum(['block', 'drop-oldest']).optional(),
+  /** Republish reader status with per-antenna read rates this often (ms); 0 = off. */
+  healthIntervalMs: PublisherOptions.shape.healthIntervalMs,
+});
+
 /** The publisher settings an adapter's own options may carry (same names, same meaning). */
 const SHARED_KEYS = [
   'mqttUrl',

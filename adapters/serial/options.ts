@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_MQTT_URL } from '../../runtime/config.js';
+import { AdapterPublisherSettings } from '../publish/options.js';
 import { ConfigError } from '../../runtime/errors.js';
 import { Identifier, toSchemaError } from '../../schemas/index.js';
 import { DEFAULT_MAX_LINE_BYTES } from './protocol/jsonl.js';
@@ -67,43 +67,34 @@ export type SerialReaderOptions = z.infer<typeof SerialReaderOptions>;
 export type SerialReaderOptionsInput = z.input<typeof SerialReaderOptions>;
 
 /** Everything `startSerialAdapter` and `bondtrack adapter serial` take. */
-export const SerialAdapterOptions = SerialLineSettings.extend({
-  site: Identifier,
-  mqttUrl: z
-    .url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'must be a URL such as mqtt://host:1883' })
-    .default(DEFAULT_MQTT_URL),
-  /** The ports this process serves; line settings default to the top-level ones. */
-  ports: z
-    .array(SerialLineOverrides.extend({ path: z.string().min(1), readerId: Identifier }))
-    .min(1, { error: 'needs at least one port' }),
-  batchSize: z.int().min(1).max(10_000).default(500),
-  lingerMs: z.int().min(0).max(60_000).default(100),
-  maxInFlight: z.int().min(1).max(65_535).default(64),
-  highWaterMark: z.int().min(1).max(1_000_000).default(256),
-  closeTimeoutMs: z.int().min(0).max(600_000).default(5_000),
-  /** On-disk queue for broker outages (adapters/publish/disk-queue.ts); unset = memory only. */
-  queueDir: z.string().min(1).optional(),
-  queueMaxBytes: z.int().min(4096).optional(),
-  queueFullPolicy: z.enum(['block', 'drop-oldest']).optional(),
-  /** Republish reader status with per-antenna read rates this often (ms); 0 = off. */
-  healthIntervalMs: z.int().min(0).max(3_600_000).default(0),
-}).superRefine((options, ctx) => {
-  const paths = new Set<string>();
-  const readers = new Set<string>();
-  options.ports.forEach((port, i) => {
-    if (paths.has(port.path))
-      ctx.addIssue({ code: 'custom', path: ['ports', i, 'path'], message: `port ${port.path} listed twice` });
-    if (readers.has(port.readerId)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ports', i, 'readerId'],
-        message: `reader ${port.readerId} listed twice`,
-      });
-    }
-    paths.add(port.path);
-    readers.add(port.readerId);
+export const SerialAdapterOptions = SerialLineSettings.extend(AdapterPublisherSettings.shape)
+  .extend({
+    /** The ports this process serves; line settings default to the top-level ones. */
+    ports: z
+      .array(SerialLineOverrides.extend({ path: z.string().min(1), readerId: Identifier }))
+      .min(1, { error: 'needs at least one port' }),
+  })
+  .superRefine((options, ctx) => {
+    const paths = new Set<string>();
+    const readers = new Set<string>();
+    options.ports.forEach((port, i) => {
+      if (paths.has(port.path))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ports', i, 'path'],
+          message: `port ${port.path} listed twice`,
+        });
+      if (readers.has(port.readerId)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ports', i, 'readerId'],
+          message: `reader ${port.readerId} listed twice`,
+        });
+      }
+      paths.add(port.path);
+      readers.add(port.readerId);
+    });
   });
-});
 export type SerialAdapterOptions = z.infer<typeof SerialAdapterOptions>;
 export type SerialAdapterOptionsInput = z.input<typeof SerialAdapterOptions>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_MQTT_URL } from '../../../runtime/config.js';
+import { AdapterPublisherSettings } from '../../publish/options.js';
 import { ConfigError } from '../../../runtime/errors.js';
 import { Identifier, toSchemaError } from '../../../schemas/index.js';
 import { ConnectionSettings, RoSpecSettings, type LlrpClientOptionsInput } from '../client/options.js';
@@ -18,21 +18,9 @@ export type LlrpReaderEntry = z.infer<typeof LlrpReaderEntry>;
  * other adapters, adapters/publish/options.ts).
  */
 export const LlrpAdapterOptions = RoSpecSettings.extend(ConnectionSettings.shape)
+  .extend(AdapterPublisherSettings.shape)
   .extend({
-    site: Identifier,
-    mqttUrl: z
-      .url({ protocol: /^(mqtts?|wss?|tcp)$/, error: 'must be a URL such as mqtt://host:1883' })
-      .default(DEFAULT_MQTT_URL),
     readers: z.array(LlrpReaderEntry).min(1, { error: 'needs at least one reader' }),
-    batchSize: z.int().min(1).max(10_000).default(500),
-    lingerMs: z.int().min(0).max(60_000).default(100),
-    maxInFlight: z.int().min(1).max(65_535).default(64),
-    highWaterMark: z.int().min(1).max(1_000_000).default(256),
-    closeTimeoutMs: z.int().min(0).max(600_000).default(5_000),
-    queueDir: z.string().min(1).optional(),
-    queueMaxBytes: z.int().min(4096).optional(),
-    queueFullPolicy: z.enum(['block', 'drop-oldest']).optional(),
-    healthIntervalMs: z.int().min(0).max(3_600_000).default(0),
   })
   .superRefine((options, ctx) => {
     const addresses = new Set<string>();
