@@ -39,7 +39,10 @@ export interface ScoreOptions {
   endUs: number;
   /**
    * Transitions, crossings and alerts in the last stretch of the run are not scored: no locator can
-   * have decided them yet when the run stops. Default 10 s.
+   * have decided them yet when the run stops. Truth is cut by its own time and emitted items by
+   * theirs, but both are matched in full: a crossing just before the cut whose event is stamped
+   * just after it is detected, and an event just before the cut that matches a truth item just
+   * after it is right. Default 10 s.
    */
   settleUs?: number;
 }
@@ -57,12 +60,7 @@ export function scoreAccuracy(
   const toleranceUs = options.matchToleranceUs ?? 5_000_000;
   const cutoffUs = options.endUs - (options.settleUs ?? 10_000_000);
   const delaysUs: number[] = [];
-  truth = {
-    stays: truth.stays,
-    transitions: truth.transitions.filter((t) => t.atUs <= cutoffUs),
-    crossings: truth.crossings.filter((c) => c.atUs <= cutoffUs),
-    unreleasedExits: truth.unreleasedExits.filter((c) => c.atUs <= cutoffUs),
-  };
+  const scored = <T extends { atUs: number }>(t: T): boolean => t.atUs <= cutoffUs;
   const settled = <T extends { atUs: number }>(e: Emitted<T>): boolean => e.value.atUs <= cutoffUs;
 
   const total = truth.stays.reduce((sum, s) => sum + (s.toUs - s.fromUs), 0);
@@ -72,50 +70,59 @@ export function scoreAccuracy(
   );
   const zoneTimeAccuracy = ratio(agreeingTimeUs(truth.stays, predicted), total);
 
-  const moves = events.filter((e) => (e.value.kind === 'ARRIVED' || e.value.kind === 'MOVED') && settled(e));
+  const moves = events.filter((e) => e.value.kind === 'ARRIVED' || e.value.kind === 'MOVED');
   const transitionMatches = matchByTime(
     truth.transitions,
     moves,
     (t: Transition, e) => t.epc === e.value.epc && t.toZone === e.value.toZone,
     toleranceUs,
   );
-  for (const [t, e] of transitionMatches) delaysUs.push(e.emittedAtUs - t.atUs);
+  const trueTransitions = truth.transitions.filter(scored);
+  const emittedTransitions = moves.filter(settled);
+  for (const [t, e] of transitionMatches) if (scored(t)) delaysUs.push(e.emittedAtUs - t.atUs);
 
-  const gateEvents = events.filter((e) => e.value.kind === 'CROSSED_GATE' && settled(e));
+  const gateEvents = events.filter((e) => e.value.kind === 'CROSSED_GATE');
   const crossingMatches = matchByTime(
     truth.crossings,
     gateEvents,
     (c: Crossing, e) => c.epc === e.value.epc && c.gate === e.value.toZone,
     toleranceUs,
-  );
+  ).filter(([c]) => scored(c));
+  const trueCrossings = truth.crossings.filter(scored);
   let rightDirection = 0;
   for (const [c, e] of crossingMatches) {
     if (e.value.direction === c.direction) rightDirection++;
     delaysUs.push(e.emittedAtUs - c.atUs);
   }
 
-  const exitAlerts = alerts.filter((a) => a.value.kind === 'UNRELEASED_EXIT' && settled(a));
+  const exitAlerts = alerts.filter((a) => a.value.kind === 'UNRELEASED_EXIT');
   const exitMatches = matchByTime(
     truth.unreleasedExits,
     exitAlerts,
     (c: Crossing, a) => c.epc === a.value.epc && c.gate === a.value.zone,
     toleranceUs,
   );
+  const trueExits = truth.unreleasedExits.filter(scored);
 
   return {
     zoneTimeAccuracy: round(zoneTimeAccuracy),
-    transitionPrecision: round(ratio(transitionMatches.length, moves.length)),
-    transitionRecall: round(ratio(transitionMatches.length, truth.transitions.length)),
-    directionAccuracy: round(ratio(rightDirection, truth.crossings.length)),
+    transitionPrecision: round(
+      ratio(transitionMatches.filter(([, e]) => settled(e)).length, emittedTransitions.length),
+    ),
+    transitionRecall: round(
+      ratio(transitionMatches.filter(([t]) => scored(t)).length, trueTransitions.length),
+    ),
+    directionAccuracy: round(ratio(rightDirection, trueCrossings.length)),
     detectionDelayP95Ms: Math.round(percentile(delaysUs, 0.95) / 1000),
-    unreleasedExitRecall: round(ratio(exitMatches.length, truth.unreleasedExits.length)),
-    falseUnreleasedExits: exitAlerts.length - exitMatches.length,
+    unreleasedExitRecall: round(ratio(exitMatches.filter(([c]) => scored(c)).length, trueExits.length)),
+    falseUnreleasedExits:
+      exitAlerts.filter(settled).length - exitMatches.filter(([, a]) => settled(a)).length,
     counts: {
-      trueTransitions: truth.transitions.length,
-      emittedTransitions: moves.length,
-      trueCrossings: truth.crossings.length,
+      trueTransitions: trueTransitions.length,
+      emittedTransitions: emittedTransitions.length,
+      trueCrossings: trueCrossings.length,
       detectedCrossings: crossingMatches.length,
-      trueUnreleasedExits: truth.unreleasedExits.length,
+      trueUnreleasedExits: trueExits.length,
     },
   };
 }

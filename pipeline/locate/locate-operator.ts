@@ -19,16 +19,17 @@ export interface LocateOptions {
   /** Observations (dedup windows) a zone needs in the evidence window before a pallet is put there. Default 2. */
   minEvidence?: number;
   /**
-   * An observation is strong evidence for its zone when its mean RSSI is at most this far below the
-   * level its antenna usually reads tags in its own zone at (learned). Cross-reads from a
-   * neighbouring zone arrive about 10 dB weaker. Only strong evidence can place or move a pallet.
-   * Default 7 dB.
+   * Only strong evidence can place or move a pallet. An observation is strong when its mean RSSI is
+   * at least midway between the means its antenna (learned, see AntennaLevels) reads its own zone's
+   * pallets and the neighbouring zones' pallets (cross-reads) at; until a cross-read mean is known,
+   * when at most this far under the own-pallet mean (before that, under a learned level). Default 7 dB.
    */
   strongMarginDb?: number;
   /**
-   * At a portal, a side's observation counts for the direction only if its peak RSSI is within this
-   * of the passage's strongest read: the far side's occasional weak early reads do not decide it.
-   * Default 8 dB (tuned with `bondtrack accuracy`, seeds 1-3).
+   * At a portal, a side's window counts for the direction only if its peak RSSI is within this of
+   * the passage's strongest window up to it (portal-passage.ts): the far side's weak early reads
+   * (~20 dB down while the near side reads the pallet) do not decide it. Default 12 dB (tuned with
+   * `bondtrack accuracy` on seeds 1-5, every crossing right on seeds 1-10; 8 dB missed ~1 in 170).
    */
   portalMarginDb?: number;
   /**
@@ -38,19 +39,24 @@ export interface LocateOptions {
   dedupWindowUs?: number;
   /**
    * Weigh dedup's first-read observations (see DedupOptions.emitFirstRead) at portals (and, with
-   * `firstReadsOnly` off, at coverage antennas) as evidence before their window's summary arrives.
-   * Faster, but measured less precise (docs/pipeline.md), so off by default.
+   * `firstReadsOnly` off, at coverage antennas) as evidence before their window's summary arrives;
+   * a summary then merges with its window's first read. Default true (docs/pipeline.md, "Detection
+   * delay": once a passage's windows no longer overflowed its list, first reads cost no direction).
    */
   useFirstReads?: boolean;
   /**
    * With dedup emitting every window's first read at once (DedupOptions.firstReadGapUs = 0), weigh
    * those alone at coverage antennas and skip the windows' summaries there: each window counts
-   * once, as soon as it opens. Portals still weigh summaries only (unless `useFirstReads`): a
-   * passage's direction wants each window's peak RSSI, and first reads cost direction accuracy.
-   * Default true (docs/pipeline.md, "Detection delay").
+   * once, as soon as it opens. Portals weigh both (see `useFirstReads`): a passage's direction
+   * wants each window's peak RSSI, which only the summary has. Default true (docs/pipeline.md,
+   * "Detection delay").
    */
   firstReadsOnly?: boolean;
-  /** Half-life of evidence weight within the window; 0 weighs the whole window alike. Default 1 s. */
+  /**
+   * Half-life of evidence weight within the window; 0 weighs the whole window alike. Default 0.5 s
+   * (a pallet's own zone reads it ~1.5×/s, so the old zone's evidence halves with each cycle its
+   * antennas miss the pallet that left).
+   */
   evidenceHalfLifeUs?: number;
   /**
    * Margin-dependent hysteresis: an observation read within this of the mean its antenna reads its own pallets at is
@@ -59,7 +65,7 @@ export interface LocateOptions {
    * `quietUs` without strong evidence, without waiting for a second window (see `fastRatio`). Default 1 dB.
    */
   sureMarginDb?: number;
-  /** See `sureMarginDb`. Default 2 s (the current zone's antennas read a present pallet ~1.3×/s). */
+  /** See `sureMarginDb`. Default 2 s (the current zone's antennas read a present pallet ~1.5×/s). */
   quietUs?: number;
   /** A sure move must also outweigh the current zone's faded evidence by this factor. Default 4. */
   fastRatio?: number;
@@ -81,6 +87,12 @@ interface Evidence {
   slot?: string;
   provisional: boolean;
 }
+
+/**
+ * How close in event time a neighbouring antenna's read must be to the current zone's newest strong
+ * one to be learnt as a cross-read (AntennaLevels.learnCross): the pallet is still where it was.
+ */
+const CROSS_READ_WITHIN_US = 1_000_000;
 
 interface PortalSighting {
   gate: string;
@@ -111,6 +123,11 @@ export interface PalletState {
 }
 
 const MAX_EVIDENCE = 32;
+/**
+ * Dedup windows one portal passage keeps: 4 antennas × a 4-6 s transit is ~25; a passage that
+ * lingers may have more, and is judged on its first 64.
+ */
+const MAX_PASSAGE_WINDOWS = 64;
 
 /**
  * Decides which zone each pallet is in from its observations (first version): RSSI-weighted evidence
@@ -143,11 +160,11 @@ export class LocateOperator {
     this.portalGapUs = options.portalGapUs ?? 10_000_000;
     this.minEvidence = options.minEvidence ?? 2;
     this.levels = new AntennaLevels(options.strongMarginDb ?? 7, options.sureMarginDb ?? 1);
-    this.portalMarginDb = options.portalMarginDb ?? 8;
+    this.portalMarginDb = options.portalMarginDb ?? 12;
     this.dedupWindowUs = options.dedupWindowUs ?? 1_000_000;
     this.firstReadsOnly = options.firstReadsOnly ?? true;
-    this.useFirstReads = options.useFirstReads ?? false;
-    this.halfLifeUs = options.evidenceHalfLifeUs ?? 1_000_000;
+    this.useFirstReads = options.useFirstReads ?? true;
+    this.halfLifeUs = options.evidenceHalfLifeUs ?? 500_000;
     this.quietUs = options.quietUs ?? 2_000_000;
     this.fastRatio = options.fastRatio ?? 4;
   }
@@ -173,8 +190,7 @@ export class LocateOperator {
   }
 
   private coverage(obs: Observation, zone: string, state: PalletState): ZoneEvent[] {
-    // Received power in mW: a read 10 dB weaker weighs a tenth. Reads without RSSI count as -70 dBm.
-    const weight = obs.count * 10 ** ((obs.meanRssiDbm ?? -70) / 10);
+    const weight = this.weigh(obs);
     const startUs = obs.firstSeenUs - (obs.firstSeenUs % this.dedupWindowUs);
     const slot = `${obs.readerId}\u0000${obs.antenna}\u0000${startUs}`;
     // A first read awaits its window's summary, unless summaries are not weighed (`firstReadsOnly`):
@@ -190,6 +206,13 @@ export class LocateOperator {
     if (zone === state.zone && strong) {
       this.levels.learnOwn(obs);
       if (obs.lastSeenUs > (state.heldUs ?? 0)) state.heldUs = obs.lastSeenUs;
+    } else if (
+      state.zone !== undefined &&
+      zone !== state.zone &&
+      state.heldUs !== undefined &&
+      Math.abs(obs.lastSeenUs - state.heldUs) <= CROSS_READ_WITHIN_US
+    ) {
+      this.levels.learnCross(obs); // read here while its own zone reads it: a cross-read
     }
     // The window's summary includes its first read: it replaces the first read's evidence.
     if (!provisional && state.recent.length > 0)
@@ -301,11 +324,22 @@ export class LocateOperator {
     }
     sighting.lastUs = Math.max(sighting.lastUs, obs.lastSeenUs);
     if (sighting.decided) return [];
-    if (sighting.reads.length < MAX_EVIDENCE) {
-      sighting.reads.push({ inner: innerSide, firstUs: obs.firstSeenUs, peakDbm: obs.maxRssiDbm ?? 0 });
-      sighting.ids.push(obs.id);
+    // One entry per dedup window: a window's summary merges with its first read (it includes it), so
+    // one strong read does not count twice, and a passage's windows never overflow the list (they
+    // did when first reads and summaries were listed apart: the passage was then never judged).
+    const startUs = obs.firstSeenUs - (obs.firstSeenUs % this.dedupWindowUs);
+    const slot = `${obs.readerId}\u0000${obs.antenna}\u0000${startUs}`;
+    const peakDbm = obs.maxRssiDbm ?? 0;
+    const same = sighting.reads.find((r) => r.slot === slot);
+    if (same) {
+      same.peakDbm = Math.max(same.peakDbm, peakDbm);
+      same.firstUs = Math.min(same.firstUs, obs.firstSeenUs);
+    } else if (sighting.reads.length < MAX_PASSAGE_WINDOWS) {
+      sighting.reads.push({ inner: innerSide, firstUs: obs.firstSeenUs, peakDbm, slot });
     }
-    const judged = judgePassage(sighting.reads, this.portalMarginDb);
+    if (sighting.ids.length < MAX_PASSAGE_WINDOWS && !sighting.ids.includes(obs.id))
+      sighting.ids.push(obs.id);
+    const judged = judgePassage(sighting.reads, this.portalMarginDb, this.dedupWindowUs);
     if (!judged) return [];
     const { direction, atUs, confidence } = judged;
     sighting.decided = true;
@@ -329,10 +363,26 @@ export class LocateOperator {
       delete state.current;
       delete state.heldUs;
     } else if (direction === 'IN') {
-      state.recent = [];
+      // What was seen before the crossing is stale; what was seen since is where it went. The
+      // crossing may be decided after the first windows of the zone behind the gate (the portal's
+      // reader lags, or its far side reads late), and with short stays those may be all there is.
+      state.recent = state.recent.filter((e) => e.atUs >= atUs);
       delete state.current;
     }
     return events;
+  }
+
+  /**
+   * An observation's weight: 1 when read at least as strongly as a strong read (AntennaLevels:
+   * where in its zone a pallet stands must not matter, so a far pallet's reads count as much as a
+   * near one's), less in proportion to received power below that (a cross-read 10 dB under it
+   * weighs a tenth). Reads without RSSI, or at an antenna nothing is known of yet, weigh 1.
+   */
+  private weigh(obs: Observation): number {
+    const rssi = obs.meanRssiDbm;
+    const fromDbm = this.levels.strongFromDbm(obs);
+    if (rssi === undefined || fromDbm === undefined) return 1;
+    return Math.min(1, 10 ** ((rssi - fromDbm) / 10));
   }
 
   /** The zone one sure observation moves the pallet to now (see LocateOptions.sureMarginDb), if any. */

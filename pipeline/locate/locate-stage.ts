@@ -228,6 +228,7 @@ export class LocateStage implements Stage {
         ...state.timers.progress,
         levels: state.operator.levels.snapshot(),
         own: state.operator.levels.ownSnapshot(),
+        cross: state.operator.levels.crossSnapshot(),
       }),
     });
   }
@@ -245,6 +246,7 @@ export class LocateStage implements Stage {
           state.timers.progress = { watermarkUs: meta.watermarkUs, lastScanUs: meta.lastScanUs };
           state.operator.levels.load(meta.levels);
           state.operator.levels.loadOwn(meta.own ?? []);
+          state.operator.levels.loadCross(meta.cross ?? []);
           continue;
         }
         if (!value) {

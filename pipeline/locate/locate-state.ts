@@ -8,7 +8,8 @@ import type { PalletState } from './locate-operator.js';
  * - key EPC → `{"l": PalletState?, "t": PalletTimerState?, "s": SeenWindows?}`; a tombstone when
  *   the pallet has no state left;
  * - key `META_KEY` → the partition's progress: next input offset not yet in the state, the
- *   timers' event-time watermark and last scan, the learned antenna levels and own-pallet means.
+ *   timers' event-time watermark and last scan, the learned antenna levels, own-pallet and
+ *   cross-read means.
  *
  * Plain JSON of the in-memory structures, written in a fixed key order (so the same state always
  * serialises to the same bytes); numbers round-trip exactly.
@@ -25,6 +26,8 @@ export interface PartitionMeta {
   levels: Array<[string, number]>;
   /** Own-pallet RSSI means per antenna, [antenna, mean dBm, count] (AntennaLevels.ownSnapshot); absent in older entries. */
   own?: Array<[string, number, number]>;
+  /** Cross-read RSSI means per antenna, as `own` (AntennaLevels.crossSnapshot); absent in older entries. */
+  cross?: Array<[string, number, number]>;
 }
 
 export interface PalletEntry {
@@ -76,6 +79,7 @@ export function encodeMeta(meta: PartitionMeta): string {
     lastScanUs: meta.lastScanUs,
     levels: meta.levels,
     ...(meta.own ? { own: meta.own } : {}),
+    ...(meta.cross ? { cross: meta.cross } : {}),
   });
 }
 
@@ -90,12 +94,15 @@ export function decodeMeta(text: string): PartitionMeta {
     throw new Error('locate partition meta is malformed');
   if (raw.own !== undefined && !Array.isArray(raw.own))
     throw new Error('locate partition meta: "own" is not a list');
+  if (raw.cross !== undefined && !Array.isArray(raw.cross))
+    throw new Error('locate partition meta: "cross" is not a list');
   return {
     nextOffset: raw.nextOffset,
     watermarkUs: raw.watermarkUs,
     lastScanUs: raw.lastScanUs,
     levels: raw.levels,
     ...(raw.own ? { own: raw.own } : {}),
+    ...(raw.cross ? { cross: raw.cross } : {}),
   };
 }
 

@@ -1,10 +1,12 @@
 import type { Direction } from '../../schemas/index.js';
 
-/** One portal observation of a passage: which side, when it started, its peak RSSI. */
+/** One portal dedup window of a passage: which side, when it started, its peak RSSI. */
 export interface PortalRead {
   inner: boolean;
   firstUs: number;
   peakDbm: number;
+  /** The dedup window (reader, antenna, start): its first read and summary merge into one entry. */
+  slot?: string;
 }
 
 export interface PassageJudgement {
@@ -18,21 +20,33 @@ export interface PassageJudgement {
 /**
  * The direction of a portal passage, or undefined while it cannot be told. The side a pallet comes
  * from reads it strongly first; the far side may catch a weak read early (the simulator's portal
- * model: ~5% per slot, ~15 dB down), so only reads within `marginDb` of the passage's strongest
- * count. Judged over all reads so far, so the order observations arrive in does not matter.
- * PORTAL_IN faces the bonded side: inner side first, then outer, is OUT (docs/architecture.md).
+ * model: ~5% per slot, ~15 dB down), so a window counts only if its peak is within `marginDb` of
+ * the strongest peak of the passage's windows up to its own (those that started no later than one
+ * dedup window, `windowUs`, after it: its peak may be anywhere in its window). Up to its own, not
+ * of the whole passage: one read far above the rest later on (RSSI noise has tails) must not push
+ * the side the pallet came from out of the margin after the fact and leave the passage undecided.
+ * Judged on event time over all windows so far, so the order observations arrive in does not
+ * matter. PORTAL_IN faces the bonded side: inner side first, then outer, is OUT (docs/architecture.md).
  */
-export function judgePassage(reads: readonly PortalRead[], marginDb: number): PassageJudgement | undefined {
+export function judgePassage(
+  reads: readonly PortalRead[],
+  marginDb: number,
+  windowUs: number,
+): PassageJudgement | undefined {
   if (reads.length === 0) return undefined;
-  const peakDbm = Math.max(...reads.map((r) => r.peakDbm));
+  const byTime = [...reads].sort((a, b) => a.firstUs - b.firstUs);
   let inFirstUs: number | undefined;
   let outFirstUs: number | undefined;
   let strong = 0;
-  for (const r of reads) {
+  let peakDbm = Number.NEGATIVE_INFINITY;
+  let upTo = 0; // windows in byTime[0, upTo) are in `peakDbm`
+  for (const r of byTime) {
+    while (upTo < byTime.length && byTime[upTo]!.firstUs <= r.firstUs + windowUs)
+      peakDbm = Math.max(peakDbm, byTime[upTo++]!.peakDbm);
     if (r.peakDbm < peakDbm - marginDb) continue;
     strong++;
-    if (r.inner) inFirstUs = Math.min(inFirstUs ?? r.firstUs, r.firstUs);
-    else outFirstUs = Math.min(outFirstUs ?? r.firstUs, r.firstUs);
+    if (r.inner) inFirstUs ??= r.firstUs;
+    else outFirstUs ??= r.firstUs;
   }
   if (inFirstUs === undefined || outFirstUs === undefined) return undefined;
   return {

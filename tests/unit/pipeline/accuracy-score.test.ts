@@ -120,6 +120,26 @@ describe('accuracy scoring', () => {
     expect(strict.transitionRecall).toBe(0);
   });
 
+  // Issue 5, seed 1: a crossing 0.5 s before the cut whose event (stamped when the far side read
+  // the pallet strongly) fell 0.7 s after it was counted as missed.
+  it('matches truth just before the cut with an event just after it, and the other way round', () => {
+    const cutUs = endUs - 10 * S;
+    const nearCut: TruthEvent[] = [
+      { kind: 'GATE_CROSSED', epc: EPC1, gate: 'EXIT', direction: 'OUT', atUs: cutUs - 0.5 * S },
+      { kind: 'ZONE_ENTERED', epc: EPC2, zone: 'A', atUs: cutUs + 0.5 * S },
+    ];
+    const tracks = buildTruthTracks(nearCut, endUs, isGate, isExitGate);
+    const events = [
+      at(zoneEvent('CROSSED_GATE', cutUs + 0.7 * S, { toZone: 'EXIT', direction: 'OUT' }), cutUs + 2 * S),
+      at(zoneEvent('ARRIVED', cutUs - 0.2 * S, { epc: EPC2, toZone: 'A' }), cutUs + S),
+    ];
+    const scores = scoreAccuracy(tracks, events, [], { endUs });
+    expect(scores.directionAccuracy).toBe(1);
+    expect(scores.counts).toMatchObject({ trueCrossings: 1, detectedCrossings: 1, trueTransitions: 0 });
+    expect(scores.transitionPrecision).toBe(1); // right, though what it matches is not scored
+    expect(scores.detectionDelayP95Ms).toBe(2500); // the crossing's only: the entry is after the cut
+  });
+
   it('matches one to one, nearest first, within the tolerance', () => {
     const truthItems = [
       { epc: EPC1, atUs: T0 },
