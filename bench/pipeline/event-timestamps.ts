@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
+import type { ProducedEvent } from './deciding-read.js';
 
 /**
- * When locate produced each zone event: the CreateTime of its record on the events topic, by event
- * id. Read by a consumer group of its own alongside the run.
+ * When locate produced each zone event (the CreateTime of its record on the events topic) and the
+ * observation ids it names as evidence, by event id. Read by a consumer group of its own alongside
+ * the run; keeps events × evidence ids (at most 64 each), never observations.
  */
 export class EventTimestamps {
-  readonly producedMsById = new Map<string, number>();
+  readonly eventsById = new Map<string, ProducedEvent>();
   private records = 0;
   private consumer: Consumer | undefined;
   private waiters: Array<() => void> = [];
@@ -24,8 +26,11 @@ export class EventTimestamps {
     await consumer.run({
       autoCommit: false,
       eachMessage: ({ message }) => {
-        const value = JSON.parse(message.value!.toString('utf8')) as { id: string };
-        this.producedMsById.set(value.id, Number(message.timestamp));
+        const value = JSON.parse(message.value!.toString('utf8')) as { id: string; evidence?: string[] };
+        this.eventsById.set(value.id, {
+          producedMs: Number(message.timestamp),
+          evidence: value.evidence ?? [],
+        });
         this.records++;
         for (const wake of this.waiters.splice(0)) wake();
         return Promise.resolve();

@@ -1,20 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import type { EvidenceRecord } from './deciding-read.js';
 import { newHistogram, percentilesOf, type Percentiles } from './latency.js';
 
+export interface ObservationScan {
+  /**
+   * Read → observation produced: each record's CreateTime (stamped by dedup's producer) minus the
+   * observation's `lastSeenUs`, the newest read it folds in (reader time = the load generator's
+   * clock): dedup's window close and allowed lateness, plus everything upstream (broker queue,
+   * bridge). The newest read, because that is the read a decision made from the record can rest on.
+   */
+  readToObservation: Percentiles;
+  /** The records of the wanted (evidence) ids, by id: CreateTime and `lastSeenUs`. */
+  recordsById: Map<string, EvidenceRecord[]>;
+}
+
 /**
- * Read → observation produced: for every record of the observations topic, its CreateTime (stamped
- * by dedup's producer) minus the observation's `firstSeenUs` (the first read it folds in, reader
- * time = the load generator's clock). Dedup's windows and allowed lateness, plus everything
- * upstream (broker queue, bridge). Read once after the run; only a histogram is kept.
+ * One consume of the whole observations topic after the run: a histogram of every record's delay,
+ * and the records of the `wanted` ids only (the zone events' evidence), so memory is bounded by
+ * events × evidence, not by observations.
  */
-export async function observationDelays(
+export async function scanObservations(
   kafka: Kafka,
   topic: string,
   endOffset: number,
-): Promise<Percentiles> {
+  wanted: ReadonlySet<string>,
+): Promise<ObservationScan> {
   const histogram = newHistogram();
-  if (endOffset === 0) return percentilesOf(histogram);
+  const recordsById = new Map<string, EvidenceRecord[]>();
+  if (endOffset === 0) return { readToObservation: percentilesOf(histogram), recordsById };
   const consumer = kafka.consumer({
     groupId: `bench-obs-${randomBytes(4).toString('hex')}`,
     maxBytes: 64 << 20,
@@ -31,8 +45,16 @@ export async function observationDelays(
             for (const message of batch.messages) {
               records++;
               if (!message.value) continue;
-              const { firstSeenUs } = JSON.parse(message.value.toString('utf8')) as { firstSeenUs: number };
-              histogram.recordValue(Math.max(1, Math.round(Number(message.timestamp) - firstSeenUs / 1000)));
+              const { id, lastSeenUs } = JSON.parse(message.value.toString('utf8')) as {
+                id: string;
+                lastSeenUs: number;
+              };
+              const producedMs = Number(message.timestamp);
+              histogram.recordValue(Math.max(1, Math.round(producedMs - lastSeenUs / 1000)));
+              if (!wanted.has(id)) continue;
+              const list = recordsById.get(id);
+              if (list) list.push({ producedMs, lastSeenUs });
+              else recordsById.set(id, [{ producedMs, lastSeenUs }]);
             }
             if (records >= endOffset) resolve();
             await Promise.resolve();
@@ -43,5 +65,5 @@ export async function observationDelays(
   } finally {
     await consumer.disconnect();
   }
-  return percentilesOf(histogram);
+  return { readToObservation: percentilesOf(histogram), recordsById };
 }

@@ -15,8 +15,11 @@ function table(rows: string[][]): string {
 /** The human-readable report: headline figures, per-component usage, per-stage drain, baselines. */
 export function formatReport(r: BenchResult): string {
   const out: string[] = [];
+  const rate =
+    r.ratePerReader === null ? 'as many reads/s as the bridge takes' : `${fmt(r.ratePerReader)} reads/s`;
   out.push(
-    `${r.command}  (site ${r.site}, ${r.readers} readers × ${fmt(r.ratePerReader)} reads/s × ${r.durationSec} s, ${r.batch} reads per batch)`,
+    `${r.command}  (site ${r.site}, ${r.readers} readers × ${rate} × ${r.durationSec} s, ${r.batch} reads per batch; ` +
+      `MQTT ${r.mqtt.broker} ${r.mqtt.url}${r.mqtt.settings.length > 0 ? `: ${r.mqtt.settings.join(', ')}` : ''})`,
   );
   out.push('');
   const headline: string[][] = [
@@ -24,22 +27,34 @@ export function formatReport(r: BenchResult): string {
     ['reads sent', fmt(r.readsSent)],
     ['offered reads/s', fmt(r.offeredReadsPerSec)],
     ['pipeline reads/s (until every stage drained)', fmt(r.readsPerSec)],
+    ['sustained reads/s (every stage, steady half of the load)', fmt(r.sustainedReadsPerSec)],
+    ...(r.heldByBridgeShare === null
+      ? []
+      : [['share of the load held back for the bridge', fmt(r.heldByBridgeShare, 2)]]),
     ['reads in raw topic', fmt(r.readsInRawTopic)],
     ['lost', fmt(r.lost)],
     ['duplicated batches', fmt(r.duplicated)],
     ['observations stored', fmt(r.observationsStored)],
     ['zone events stored', fmt(r.zoneEventsStored)],
     [
-      'read → stored event p50 / p95 / p99 ms',
+      'deciding read → stored event p50 / p95 / p99 ms',
       `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p95)} / ${fmt(r.latencyMs.p99)}`,
     ],
     [
-      '  of which read → produced by locate p50 / p99',
+      '  of which deciding read → produced by locate p50 / p99',
       `${fmt(r.latencySplitMs.decide.p50)} / ${fmt(r.latencySplitMs.decide.p99)}`,
     ],
     [
       '  of which produced → stored p50 / p99',
       `${fmt(r.latencySplitMs.store.p50)} / ${fmt(r.latencySplitMs.store.p99)}`,
+    ],
+    [
+      'first evidence read → stored event p50 / p95 / p99 ms',
+      `${fmt(r.firstEvidenceToStoredMs.p50)} / ${fmt(r.firstEvidenceToStoredMs.p95)} / ${fmt(r.firstEvidenceToStoredMs.p99)}`,
+    ],
+    [
+      'events without a deciding read found / missed by the poll',
+      `${fmt(r.eventsWithoutDecidingRead)} / ${fmt(r.eventsMissedByPoll)}`,
     ],
   ];
   out.push(table(headline));
@@ -54,12 +69,25 @@ export function formatReport(r: BenchResult): string {
     ]);
   out.push(table(usage));
   out.push('');
-  const load: string[][] = [['stage under load', 'in /s', 'unit', 'peak lag', 'lag growth /s', 'cpu cores']];
+  const load: string[][] = [
+    [
+      'stage under load',
+      'in /s',
+      'steady in /s',
+      'unit',
+      'steady reads/s',
+      'peak lag',
+      'lag growth /s',
+      'cpu cores',
+    ],
+  ];
   for (const [name, st] of Object.entries(r.stages))
     load.push([
       name,
       fmt(st.inPerSec),
+      fmt(st.steadyInPerSec),
       st.unit,
+      fmt(st.steadyReadsPerSec),
       fmt(st.peakLag),
       fmt(st.lagGrowthPerSec, 1),
       fmt(st.cpuCores, 2),
@@ -77,11 +105,13 @@ export function formatReport(r: BenchResult): string {
     ]);
   out.push(table(drain));
   out.push(`bottleneck: ${r.bottleneck ?? 'none (every stage kept up with the offered load)'}`);
+  if (r.bottleneck && r.components[r.bottleneck])
+    out.push(`  ${r.bottleneck}: ${fmt(r.components[r.bottleneck]!.cpuSec, 1)} CPU s`);
   const h = r.latencyHopsMs;
   const p = (x: { p50: number; p99: number }): string => `${fmt(x.p50)} / ${fmt(x.p99)}`;
   out.push(
-    `latency hops p50 / p99 ms: publish → raw topic ${p(h.publishToRaw)}; read → observation ${p(h.readToObservation)}; ` +
-      `read → zone event produced ${p(h.readToEvent)}; produced → stored ${p(h.eventToStored)}`,
+    `latency hops p50 / p99 ms: publish → raw topic ${p(h.publishToRaw)}; newest read → observation ${p(h.readToObservation)}; ` +
+      `deciding read → zone event produced ${p(h.readToEvent)}; produced → stored ${p(h.eventToStored)}`,
   );
   if (r.latencyBottleneck) out.push(`latency bottleneck (adds most to p99 > 1 s): ${r.latencyBottleneck}`);
   const goal = (ok: boolean | null): string => (ok === null ? 'n/a' : ok ? 'met' : 'NOT met');
@@ -95,7 +125,7 @@ export function formatReport(r: BenchResult): string {
       table([
         ['raw baseline', 'raw /s', 'ours ÷ raw'],
         [
-          'kafkajs batch consume of the raw topic (reads)',
+          'kafkajs batch consume of the raw topic (reads; ratio: sustained)',
           fmt(r.baselines.kafkaConsumeReadsPerSec),
           fmt(r.ratios.kafkaConsume, 3),
         ],

@@ -19,6 +19,17 @@ export interface StageLoadStats {
   unit: string;
   /** Input taken per second over the load phase. */
   inPerSec: number;
+  /**
+   * Input taken per second in the steady part of the load: the least-squares slope of what the stage
+   * had taken over the second half of the load (no start-up, no drain).
+   */
+  steadyInPerSec: number;
+  /**
+   * `steadyInPerSec` in read equivalents (× the run's reads per unit of the stage's input), filled
+   * in by the bench once the raw and output topics are counted; the pipeline's sustained rate is the
+   * least of these.
+   */
+  steadyReadsPerSec: number;
   peakLag: number;
   /**
    * Slope of the lag over the second half of the load (least squares), per second. Near 0: the
@@ -34,10 +45,11 @@ const SAMPLE_MS = 2_000;
 interface Sample {
   atMs: number;
   lag: number;
+  consumed: number;
 }
 
 /**
- * Samples every stage's lag every 2 s during the load, and its consumed count and CPU at the start
+ * Samples every stage's lag and consumed count every 2 s during the load, and its CPU at the start
  * and the end. Keeps one small sample per stage per 2 s (a 5-minute run: 150 per stage), never
  * reads or messages, so memory stays flat however long the run.
  */
@@ -86,11 +98,17 @@ export class StageMonitor {
       const samples = this.samples.get(p.name)!;
       const consumed = (await p.consumed()) - start.consumed.get(p.name)!;
       const cpuSec = (await p.usage()).cpuSec - start.cpu.get(p.name)!;
+      const secondHalf = samples.slice(Math.floor(samples.length / 2));
       out[p.name] = {
         unit: p.unit,
         inPerSec: consumed / wallSec,
+        steadyInPerSec: Math.max(
+          0,
+          slopePerSec(secondHalf, (s) => s.consumed),
+        ),
+        steadyReadsPerSec: 0,
         peakLag: Math.max(0, ...samples.map((s) => s.lag)),
-        lagGrowthPerSec: slopePerSec(samples.slice(Math.floor(samples.length / 2))),
+        lagGrowthPerSec: slopePerSec(secondHalf, (s) => s.lag),
         cpuCores: cpuSec / wallSec,
       };
     }
@@ -99,22 +117,22 @@ export class StageMonitor {
 
   private async sample(): Promise<void> {
     for (const p of this.probes) {
-      const lag = await p.lag();
-      this.samples.get(p.name)!.push({ atMs: Date.now(), lag });
+      const [lag, consumed] = await Promise.all([p.lag(), p.consumed()]);
+      this.samples.get(p.name)!.push({ atMs: Date.now(), lag, consumed });
     }
   }
 }
 
-/** Least-squares slope of lag over time, per second; 0 with fewer than 2 samples. */
-function slopePerSec(samples: readonly Sample[]): number {
+/** Least-squares slope of `value` over time, per second; 0 with fewer than 2 samples. */
+function slopePerSec(samples: readonly Sample[], value: (s: Sample) => number): number {
   if (samples.length < 2) return 0;
   const n = samples.length;
   const meanT = samples.reduce((a, s) => a + s.atMs, 0) / n;
-  const meanL = samples.reduce((a, s) => a + s.lag, 0) / n;
+  const meanL = samples.reduce((a, s) => a + value(s), 0) / n;
   let num = 0;
   let den = 0;
   for (const s of samples) {
-    num += (s.atMs - meanT) * (s.lag - meanL);
+    num += (s.atMs - meanT) * (value(s) - meanL);
     den += (s.atMs - meanT) ** 2;
   }
   return den === 0 ? 0 : (num / den) * 1000;

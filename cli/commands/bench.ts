@@ -11,10 +11,12 @@ interface BenchFlags {
   kafkaBrokers?: string;
   databaseUrl?: string;
   readers: number;
-  rate: number;
+  rate: number | 'max';
   duration: number;
   batch: number;
   inFlight: number;
+  maxBacklog: number;
+  externalMqtt: boolean;
   pallets: number;
   moves: number;
   drainTimeout: number;
@@ -32,21 +34,45 @@ function positiveInt(name: string) {
   };
 }
 
+function rateOrMax(value: string): number | 'max' {
+  if (value === 'max') return 'max';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError("--rate must be a positive integer or 'max'");
+  return n;
+}
+
 export function benchCommand(): Command {
   const command = new Command('bench')
     .summary('flood the whole pipeline on the real services and measure it against raw baselines')
     .description(
       'N simulated readers × R reads/s for D seconds: ReadBatches published straight to MQTT (QoS 1, ' +
         'capped in flight), through bridge, dedup, locate and sink run as child processes, into ' +
-        'PostgreSQL. Reports reads/s, loss and duplicates in the raw topic, read → stored zone event ' +
+        'PostgreSQL. Reports reads/s, loss and duplicates in the raw topic, deciding read → stored zone event ' +
         'latency (and hop by hop: broker+bridge, dedup, locate, sink), CPU and peak RSS per component, ' +
         'each stage under load (input/s, peak lag, lag growth/s, CPU cores), how long each stage took ' +
         "to drain, the throughput and latency bottleneck stages, the issue's goals met or not, " +
-        'and raw baselines (kafkajs consume, COPY, MQTT publish/subscribe) with ours ÷ raw. Topics, ' +
-        'schema and site id are random and removed afterwards. See docs/benchmark.md.',
+        'and raw baselines (kafkajs consume, COPY, MQTT publish/subscribe) with ours ÷ raw. Latency ' +
+        'is from the deciding read (the newest read of the evidence locate decided on) to the stored ' +
+        'zone event. --rate max measures capacity: publish as fast as the bridge takes it. By default ' +
+        "the bench starts its own Mosquitto on a free loopback port with deploy/mosquitto's queue " +
+        'limits (max_queued_messages 200000), because a stock Mosquitto drops QoS 1 messages past ' +
+        '1000 queued per session; --external-mqtt (or --mqtt-url) uses an existing broker instead. ' +
+        'Topics, schema and site id are random and removed afterwards. See docs/benchmark.md.',
     )
     .addOption(new Option('--config <file>', 'config file, YAML or JSON (env BONDTRACK_CONFIG)'))
-    .addOption(new Option('--mqtt-url <url>', 'MQTT broker (env MQTT_URL)'))
+    .addOption(
+      new Option(
+        '--mqtt-url <url>',
+        'use this MQTT broker instead of a private one (implies --external-mqtt; env MQTT_URL with --external-mqtt)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--external-mqtt',
+        "use the configured MQTT broker (--mqtt-url, MQTT_URL, config) instead of starting the bench's own",
+      ).default(false),
+    )
     .addOption(
       new Option('--kafka-brokers <list>', 'Kafka bootstrap servers, host:port,… (env KAFKA_BROKERS)'),
     )
@@ -55,7 +81,9 @@ export function benchCommand(): Command {
       new Option('--readers <n>', 'simulated readers').argParser(positiveInt('--readers')).default(20),
     )
     .addOption(
-      new Option('--rate <n>', 'reads per second per reader').argParser(positiveInt('--rate')).default(1000),
+      new Option('--rate <n|max>', "reads per second per reader, or 'max': as fast as the bridge takes them")
+        .argParser(rateOrMax)
+        .default(1000),
     )
     .addOption(
       new Option('--duration <s>', 'seconds of load').argParser(positiveInt('--duration')).default(30),
@@ -67,6 +95,11 @@ export function benchCommand(): Command {
       new Option('--in-flight <n>', 'QoS 1 publishes awaiting PUBACK')
         .argParser(positiveInt('--in-flight'))
         .default(64),
+    )
+    .addOption(
+      new Option('--max-backlog <n>', 'with --rate max: batches published but not yet in Kafka, at most')
+        .argParser(positiveInt('--max-backlog'))
+        .default(1000),
     )
     .addOption(
       new Option('--pallets <n>', 'pallets per zone (one zone per reader)')
@@ -89,7 +122,13 @@ export function benchCommand(): Command {
     .addOption(new Option('--keep', 'keep the topics and the schema').default(false))
     .addOption(new Option('--json', 'print one JSON object instead of the table').default(false))
     .addOption(new Option('--no-progress', 'no progress bar on stderr'))
-    .addHelpText('after', '\nExample:\n  bondtrack bench --readers 50 --rate 2000 --duration 60 --json\n');
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  bondtrack bench --readers 50 --rate 2000 --duration 60 --json    # 100k reads/s offered\n' +
+        '  bondtrack bench --readers 50 --rate max --duration 60 --json     # capacity\n' +
+        '  bondtrack bench --external-mqtt --readers 10 --rate 1000         # on the MQTT_URL broker\n',
+    );
   command.action(async (flags: BenchFlags) => {
     const config = await configFromFlags({
       config: flags.config,
@@ -114,11 +153,13 @@ export function benchCommand(): Command {
       durationSec: flags.duration,
       batch: flags.batch,
       maxInFlight: flags.inFlight,
+      maxBacklog: flags.maxBacklog,
       palletsPerZone: flags.pallets,
       movesPerSec: flags.moves,
       drainTimeoutSec: flags.drainTimeout,
       baselines: flags.baselines,
       keep: flags.keep,
+      broker: flags.externalMqtt || flags.mqttUrl !== undefined ? 'external' : 'private',
       mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,
       kafkaBrokers: config.kafkaBrokers,
       databaseUrl: config.databaseUrl ?? DEFAULT_DATABASE_URL,

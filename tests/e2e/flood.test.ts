@@ -6,6 +6,9 @@ import { testServices } from '../helpers/services.js';
 // Issue 7 item 4: a CI-sized flood. `bondtrack bench` publishes ReadBatches straight to MQTT with
 // a random site id, topic prefix and schema, runs the four stages as child processes and counts
 // the raw topic afterwards. Speed is the benchmark's business; here only correctness is asserted.
+// The first case runs the command as a user would: on the bench's own Mosquitto (deploy/mosquitto's
+// queue limits); the second, capacity mode, on the shared broker, whose default queue of 1000
+// messages per session the closed loop must never overflow.
 const READERS = 8;
 const RATE = 500;
 const DURATION_SEC = 15;
@@ -30,14 +33,14 @@ describe('reader flood through bridge, dedup, locate and sink', () => {
       '--json',
       '--kafka-brokers',
       services.kafkaBrokers.join(','),
-      '--mqtt-url',
-      services.mqttUrl,
       '--database-url',
       services.databaseUrl,
     ]);
     expect(await bench.exited()).toBe(0);
     const result = JSON.parse(bench.stdout()) as BenchResult;
 
+    expect(result.mqtt.broker).toBe('private');
+    expect(result.mqtt.settings).toContain('max_queued_messages 200000');
     expect(result.readsSent).toBe(READERS * RATE * DURATION_SEC);
     expect(result.readsInRawTopic).toBe(result.readsSent);
     expect(result.lost).toBe(0);
@@ -55,5 +58,53 @@ describe('reader flood through bridge, dedup, locate and sink', () => {
     }
     expect([null, 'bridge', 'dedup', 'locate', 'sink']).toContain(result.bottleneck);
     expect(result.goals.zeroLoss).toBe(true);
+    // Every stored event's latency runs from its deciding read, found among its evidence records.
+    expect(result.latencyMs.events).toBeGreaterThan(0);
+    expect(result.eventsWithoutDecidingRead).toBe(0);
+    expect(result.eventsMissedByPoll).toBe(0);
+    expect(result.latencyMs.events).toBe(result.firstEvidenceToStoredMs.events);
+    // The deciding read is the newest of the evidence, so never earlier than its first read.
+    expect(result.latencyMs.p50).toBeLessThanOrEqual(result.firstEvidenceToStoredMs.p50);
+  }, 120_000);
+
+  it('in capacity mode, loses nothing on a stock broker and names what limits the rate', async () => {
+    const services = testServices();
+    const bench = spawnBondtrack([
+      'bench',
+      '--readers',
+      '4',
+      '--rate',
+      'max',
+      '--duration',
+      '10',
+      '--drain-timeout',
+      '40',
+      '--no-baselines',
+      '--no-progress',
+      '--json',
+      '--kafka-brokers',
+      services.kafkaBrokers.join(','),
+      '--mqtt-url',
+      services.mqttUrl,
+      '--database-url',
+      services.databaseUrl,
+    ]);
+    expect(await bench.exited()).toBe(0);
+    const result = JSON.parse(bench.stdout()) as BenchResult;
+
+    expect(result.mode).toBe('capacity');
+    expect(result.mqtt).toEqual({ broker: 'external', url: services.mqttUrl, settings: [] });
+    expect(result.readsSent).toBeGreaterThan(0);
+    expect(result.readsInRawTopic).toBe(result.readsSent);
+    expect(result.lost).toBe(0);
+    expect(result.duplicated).toBe(0);
+    expect(result.sustainedReadsPerSec).toBeGreaterThan(0);
+    expect(result.sustainedReadsPerSec).toBe(
+      Math.min(...Object.values(result.stages).map((s) => s.steadyReadsPerSec)),
+    );
+    expect(result.heldByBridgeShare).toBeGreaterThanOrEqual(0);
+    expect(result.heldByBridgeShare).toBeLessThanOrEqual(1);
+    // Capacity mode always names a limit: a stage, or the load generator itself.
+    expect(['bridge', 'dedup', 'locate', 'sink', 'loadgen']).toContain(result.bottleneck);
   }, 120_000);
 });

@@ -1,0 +1,135 @@
+import type { StageDrain } from './drain.js';
+import type { Percentiles } from './latency.js';
+import type { StageLoadStats } from './stage-monitor.js';
+import type { ProcessUsage } from './stage-processes.js';
+
+export interface BenchOptions {
+  readers: number;
+  /**
+   * Reads per second per reader, or `'max'`: capacity mode, where the load generator publishes as
+   * fast as the bridge takes the batches (at most `maxBacklog` waiting in the broker).
+   */
+  rate: number | 'max';
+  durationSec: number;
+  /** Reads per ReadBatch. */
+  batch: number;
+  maxInFlight: number;
+  /** Capacity mode: batches published but not yet in the raw topic, at most. */
+  maxBacklog: number;
+  palletsPerZone: number;
+  movesPerSec: number;
+  /** Longest wait for the stages to drain after the load, in seconds. */
+  drainTimeoutSec: number;
+  baselines: boolean;
+  keep: boolean;
+  /**
+   * The MQTT broker: `'private'` starts one of the bench's own with deploy/mosquitto's queue limits
+   * (the default of `bondtrack bench`); `'external'` uses `mqttUrl`.
+   */
+  broker: 'private' | 'external';
+  mqttUrl: string;
+  kafkaBrokers: string[];
+  databaseUrl: string;
+  /** Phase and progress, for the progress bar. */
+  onPhase?: (phase: string, done: number, total: number) => void;
+}
+
+export interface BenchResult {
+  command: string;
+  /** `rate`: the offered load is fixed; `capacity`: as much as the pipeline takes (`--rate max`). */
+  mode: 'rate' | 'capacity';
+  site: string;
+  topicPrefix: string;
+  schema: string;
+  /** The broker the load went through: the bench's own (with the settings it copied) or an external one. */
+  mqtt: { broker: 'private' | 'external'; url: string; settings: string[] };
+  readers: number;
+  /** Reads per second per reader asked for; null in capacity mode. */
+  ratePerReader: number | null;
+  durationSec: number;
+  batch: number;
+  readsSent: number;
+  batchesSent: number;
+  /** Reads published per second (PUBACKed), over the load phase. */
+  offeredReadsPerSec: number;
+  /** Reads that reached the raw topic ÷ (first publish → every stage caught up, or the watch gave up). */
+  readsPerSec: number;
+  /**
+   * The rate every stage sustained in the steady part of the load (its second half, no drain): the
+   * least of the stages' `steadyReadsPerSec`. With `--rate max` this is the pipeline's capacity.
+   */
+  sustainedReadsPerSec: number;
+  /** Capacity mode: share of the load the publishers were held back because the bridge was behind. */
+  heldByBridgeShare: number | null;
+  readsInRawTopic: number;
+  lost: number;
+  duplicated: number;
+  observationsStored: number;
+  zoneEventsStored: number;
+  /**
+   * System latency: the deciding read (the newest read of the evidence locate decided on) → zone
+   * event stored in the database. Excludes locate's wait for evidence (see docs/benchmark.md).
+   */
+  latencyMs: Percentiles & { events: number };
+  /** Stored events whose deciding read could not be found (not in the events topic or no evidence). */
+  eventsWithoutDecidingRead: number;
+  /**
+   * Events stored by the end of the drain that the 100 ms poll never saw, so without a stored time
+   * (left out of the latency). Events stored after the drain watch gave up are in neither.
+   */
+  eventsMissedByPoll: number;
+  /** The same split where locate produced the event: deciding read → produced, produced → stored. */
+  latencySplitMs: { decide: Percentiles; store: Percentiles };
+  /**
+   * First read of the evidence (the event's `atUs`) → stored: the previous headline, which includes
+   * locate's evidence rule waiting for more reads.
+   */
+  firstEvidenceToStoredMs: Percentiles & { events: number };
+  components: Record<string, ProcessUsage>;
+  /** Each stage while the load ran: input taken per second, peak lag, lag growth, CPU cores. */
+  stages: Record<string, StageLoadStats>;
+  drain: Record<string, StageDrain>;
+  /**
+   * The stage that limits throughput: the first (upstream-most) that did not catch up after the
+   * load, else the first whose lag kept growing during the load, else (rate mode) the one whose drain
+   * most exceeded what it takes when it keeps up, or (capacity mode) the bridge when it held the
+   * publishers back, else the load generator; null when every stage kept up with a fixed load.
+   */
+  bottleneck: string | null;
+  /**
+   * Latency hop by hop, each from a read (or publish) to a later point: publish → raw topic (broker
+   * queue + bridge), newest read of an observation → observation produced (+ dedup), deciding read →
+   * zone event produced (+ locate, = latencySplitMs.decide), zone event produced → stored (sink, =
+   * latencySplitMs.store).
+   */
+  latencyHopsMs: {
+    publishToRaw: Percentiles;
+    readToObservation: Percentiles;
+    readToEvent: Percentiles;
+    eventToStored: Percentiles;
+  };
+  /**
+   * When the headline p99 misses the 1 s goal, the stage that adds most to it at p99: bridge
+   * (publishToRaw), dedup (readToObservation − publishToRaw), locate (readToEvent −
+   * readToObservation) or sink (eventToStored).
+   */
+  latencyBottleneck: string | null;
+  /** The issue's goals, as far as this run can tell (see docs/benchmark.md). */
+  goals: {
+    zeroLoss: boolean;
+    /** Reads that reached Kafka per second in the steady part of the load (the bridge's) ≥ 100 000. */
+    rawReadsPerSecAtLeast100k: boolean;
+    /** sustainedReadsPerSec ÷ raw kafkajs consume ≥ 0.5; null without baselines. */
+    kafkaConsumeRatioAtLeastHalf: boolean | null;
+    /** Headline (deciding read → stored) p99 ≤ 1 s. */
+    p99AtMost1s: boolean;
+  };
+  baselines?: {
+    kafkaConsumeReadsPerSec: number;
+    copyRowsPerSec: number;
+    copyRows: number;
+    mqttReadsPerSec: number;
+  };
+  /** Ours ÷ raw: sustainedReadsPerSec ÷ Kafka consume, observations/s ÷ COPY, sustained ÷ MQTT. */
+  ratios?: { kafkaConsume: number; copy: number; mqtt: number };
+}

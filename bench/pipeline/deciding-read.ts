@@ -1,0 +1,84 @@
+import { newHistogram, percentilesOf, type Percentiles } from './latency.js';
+
+/** A zone event as locate produced it: when (the record's CreateTime) and from which observations. */
+export interface ProducedEvent {
+  producedMs: number;
+  evidence: readonly string[];
+}
+
+/** One record of an evidence observation on the observations topic. */
+export interface EvidenceRecord {
+  /** CreateTime: when dedup produced this record. */
+  producedMs: number;
+  lastSeenUs: number;
+}
+
+/**
+ * The observation ids the events name as evidence: the only observations the latency needs, so the
+ * re-consume of the observations topic keeps events × evidence records, not every observation.
+ */
+export function evidenceIds(events: Iterable<ProducedEvent>): Set<string> {
+  const ids = new Set<string>();
+  for (const e of events) for (const id of e.evidence) ids.add(id);
+  return ids;
+}
+
+/**
+ * Reader time (µs) of the deciding read: the newest read locate had for the event, i.e. the largest
+ * `lastSeenUs` over the records of its evidence ids that dedup produced no later than locate produced
+ * the event. A tag's first read and its window's summary share an id, and the summary may come after
+ * the event: it was not what locate decided on. Undefined when no such record is known.
+ */
+export function decidingReadUs(
+  event: ProducedEvent,
+  recordsById: ReadonlyMap<string, readonly EvidenceRecord[]>,
+): number | undefined {
+  let newest: number | undefined;
+  for (const id of event.evidence)
+    for (const r of recordsById.get(id) ?? [])
+      if (r.producedMs <= event.producedMs && (newest === undefined || r.lastSeenUs > newest))
+        newest = r.lastSeenUs;
+  return newest;
+}
+
+export interface SystemLatency {
+  /** Deciding read → zone event stored (the headline `latencyMs`). */
+  latency: Percentiles & { events: number };
+  /** Deciding read → produced by locate (`decide`), produced → stored (`store`). */
+  split: { decide: Percentiles; store: Percentiles };
+  /** Stored events left out: not read back from the events topic, or no evidence record found. */
+  eventsWithoutDecidingRead: number;
+}
+
+/**
+ * The system latency of every stored event, from the read that decided it: dedup's windows,
+ * locate's processing and the sink, but not the evidence rule's wait for more reads (the accuracy
+ * command scores that as detection delay against ground truth).
+ */
+export function systemLatency(
+  stored: ReadonlyMap<string, { storedMs: number }>,
+  produced: ReadonlyMap<string, ProducedEvent>,
+  recordsById: ReadonlyMap<string, readonly EvidenceRecord[]>,
+): SystemLatency {
+  const total = newHistogram();
+  const decide = newHistogram();
+  const store = newHistogram();
+  let missing = 0;
+  for (const [id, { storedMs }] of stored) {
+    const event = produced.get(id);
+    const readUs = event && decidingReadUs(event, recordsById);
+    if (event === undefined || readUs === undefined) {
+      missing++;
+      continue;
+    }
+    const readMs = readUs / 1000;
+    total.recordValue(Math.max(1, Math.round(storedMs - readMs)));
+    decide.recordValue(Math.max(1, Math.round(event.producedMs - readMs)));
+    store.recordValue(Math.max(1, Math.round(storedMs - event.producedMs)));
+  }
+  return {
+    latency: { ...percentilesOf(total), events: Number(total.totalCount) },
+    split: { decide: percentilesOf(decide), store: percentilesOf(store) },
+    eventsWithoutDecidingRead: missing,
+  };
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decidingReadUs,
+  evidenceIds,
+  systemLatency,
+  type EvidenceRecord,
+  type ProducedEvent,
+} from '../../../bench/pipeline/deciding-read.js';
+
+// Issue 7: the bench's headline latency runs from the deciding read (the newest read locate had for
+// the event) to the stored event, not from the first read of the evidence.
+const records = new Map<string, EvidenceRecord[]>([
+  // A first read emitted at once, then its window's summary (same id) after the event was produced.
+  [
+    'obs-a',
+    [
+      { producedMs: 1_000, lastSeenUs: 900_000 },
+      { producedMs: 3_000, lastSeenUs: 1_900_000 },
+    ],
+  ],
+  ['obs-b', [{ producedMs: 1_800, lastSeenUs: 1_500_000 }]],
+]);
+
+describe('deciding read', () => {
+  it('is the newest lastSeenUs of the evidence records produced before the event', () => {
+    const event: ProducedEvent = { producedMs: 2_000, evidence: ['obs-a', 'obs-b'] };
+    expect(decidingReadUs(event, records)).toBe(1_500_000);
+  });
+
+  it('ignores a summary that arrived after locate produced the event', () => {
+    expect(decidingReadUs({ producedMs: 2_000, evidence: ['obs-a'] }, records)).toBe(900_000);
+    expect(decidingReadUs({ producedMs: 3_000, evidence: ['obs-a'] }, records)).toBe(1_900_000);
+  });
+
+  it('is unknown without evidence records', () => {
+    expect(decidingReadUs({ producedMs: 2_000, evidence: ['obs-x'] }, records)).toBeUndefined();
+    expect(decidingReadUs({ producedMs: 2_000, evidence: [] }, records)).toBeUndefined();
+  });
+
+  it('collects each evidence id once', () => {
+    const ids = evidenceIds([
+      { producedMs: 1, evidence: ['a', 'b'] },
+      { producedMs: 2, evidence: ['b', 'c'] },
+    ]);
+    expect([...ids].sort()).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('system latency', () => {
+  it('splits deciding read → stored at the moment locate produced the event', () => {
+    const produced = new Map<string, ProducedEvent>([
+      ['e1', { producedMs: 2_000, evidence: ['obs-a', 'obs-b'] }],
+      ['e2', { producedMs: 2_000, evidence: ['obs-x'] }],
+    ]);
+    const stored = new Map([
+      ['e1', { storedMs: 2_250 }],
+      ['e2', { storedMs: 2_300 }],
+      ['e3', { storedMs: 2_400 }],
+    ]);
+    const s = systemLatency(stored, produced, records);
+    // e1: deciding read at 1 500 ms, produced at 2 000, stored at 2 250.
+    expect(s.latency.events).toBe(1);
+    expect(s.latency.p50).toBe(750);
+    expect(s.split.decide.p50).toBe(500);
+    expect(s.split.store.p50).toBe(250);
+    // e2 has no evidence record, e3 was never read from the events topic.
+    expect(s.eventsWithoutDecidingRead).toBe(2);
+  });
+});
