@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runAccuracyThroughKafka } from '../../pipeline/accuracy/kafka-accuracy.js';
+import {
+  runAccuracyThroughKafka,
+  UNPACED_LAYOUTS,
+  type UnpacedLayout,
+} from '../../pipeline/accuracy/kafka-accuracy.js';
 import { runAccuracy, type AccuracyReport } from '../../pipeline/accuracy/run-accuracy.js';
 import type { AccuracyScores } from '../../pipeline/accuracy/score.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -10,6 +14,7 @@ import { addConnectionOptions, configFromFlags, type ConnectionFlags } from '../
 interface AccuracyFlags extends ConnectionFlags {
   throughKafka?: boolean;
   speed: number;
+  unpaced?: UnpacedLayout;
   manifest?: string;
   customs: string | false | undefined;
   schedule: string | false | undefined;
@@ -45,7 +50,8 @@ export function accuracyCommand(): Command {
     .addHelpText(
       'after',
       '\nExamples:\n  $ bondtrack accuracy --seed 1 --duration 1200 --json\n' +
-        '  $ bondtrack accuracy --through-kafka --profile test --duration 120 --json\n',
+        '  $ bondtrack accuracy --through-kafka --profile test --duration 120 --json\n' +
+        '  $ bondtrack accuracy --through-kafka --unpaced replay --profile test --duration 120 --json\n',
     )
     .option('--manifest <file>', 'pallet manifest (default: seeds/demo-manifest.json)')
     .option('--customs <file>', 'customs declarations seed (default: seeds/demo-customs.json)')
@@ -83,7 +89,16 @@ export function accuracyCommand(): Command {
       number('must be > 0', (n) => n > 0),
       5,
     )
+    .addOption(
+      new Option(
+        '--unpaced <layout>',
+        'with --through-kafka: write every read before the stages start (no --speed), laid out as ' +
+          'partitioned (the raw-reads topic’s usual partitions, keyed by reader) or replay (copied ' +
+          'as `bondtrack replay` does: one partition, merged by send time)',
+      ).choices(UNPACED_LAYOUTS),
+    )
     .action(async (flags: AccuracyFlags) => {
+      if (flags.unpaced && !flags.throughKafka) command.error('error: --unpaced needs --through-kafka');
       const config = await configFromFlags(flags);
       const scenario = await loadScenario({
         siteFile: config.siteFile,
@@ -105,6 +120,7 @@ export function accuracyCommand(): Command {
             topicPrefix: `${config.topicPrefix}-accuracy-${randomBytes(4).toString('hex')}`,
             log: createLogger('accuracy'),
             speed: flags.speed,
+            unpaced: flags.unpaced,
           })
         : runAccuracy(run);
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatReport(report));

@@ -28,7 +28,11 @@ export function replayCommand(): Command {
       'Copy the raw-reads topic of --from-prefix into the fresh prefix --topic-prefix and run dedup → ' +
         'locate → sink over it with --site (the layout to rebuild the tracks with) into --schema, until ' +
         'everything is processed; then print a JSON summary. The source prefix and its tables are not ' +
-        'touched. Event time throughout, deterministic ids: the same input and layout give the same rows.',
+        'touched. Event time throughout, deterministic ids: the same input and layout give the same rows. ' +
+        'The copy is ONE partition, the source partitions merged by batch send time (each keeps its ' +
+        'order), so one dedup worker sees every reader in send-time order and the rebuild scores as ' +
+        'a paced run does (docs/pipeline.md, Accuracy). A replay is a batch job: ONE dedup worker; ' +
+        'more on the target prefix would stay idle. The source is held in memory while it is copied.',
     )
     .requiredOption('--from-prefix <prefix>', 'topic prefix whose raw reads are replayed')
     .addOption(new Option('--manifest <file>', 'pallet manifest (default: the demo one with the demo site)'))

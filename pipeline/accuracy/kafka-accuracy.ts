@@ -1,8 +1,11 @@
-import type { Message } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from '../../runtime/logger.js';
 import { Alert, ZoneEvent, kafkaTopics } from '../../schemas/index.js';
-import { startPipeline } from '../pipeline.js';
+import { dedupStateTopic, locateStateTopic, startPipeline, type RunningPipeline } from '../pipeline.js';
+import { createKafka } from '../runtime/kafka.js';
 import { createStageProducer } from '../runtime/producer.js';
+import { copyRawReads } from '../runtime/replay.js';
+import { PARTITIONS, topicsAppear } from '../runtime/topics.js';
 import {
   prepareRun,
   runAccuracy,
@@ -10,6 +13,7 @@ import {
   truthOf,
   type AccuracyReport,
   type AccuracyRunOptions,
+  type PreparedRun,
 } from './run-accuracy.js';
 import { scoreAccuracy, type Emitted } from './score.js';
 
@@ -26,10 +30,21 @@ export interface KafkaAccuracyOptions extends AccuracyRunOptions {
    * Virtual seconds fed per wall-clock second. Default 5 (measured: the same figures as in-process;
    * at 20 zone-time accuracy falls by ~5 points, fed as fast as possible by ~35). Locate has no
    * event-time alignment across its input partitions yet: in a flood one reader's partition runs
-   * ahead of another's and locate drops the lagging side's evidence (see docs/notes-issue-5.md).
+   * ahead of another's and locate drops the lagging side's evidence (docs/pipeline.md, known limits).
    */
   speed?: number;
+  /**
+   * Write every read before the stages start instead of pacing them (`speed` is then unused), laid
+   * out as a replay finds them: `partitioned` — in the raw-reads topic's usual partitions, keyed by
+   * reader (what `bondtrack replay` handed dedup before it merged); `replay` — written so under a
+   * source prefix (`{topicPrefix}-src`), then copied by `copyRawReads` as `bondtrack replay` does
+   * (one partition, merged by send time). Default: paced.
+   */
+  unpaced?: UnpacedLayout;
 }
+
+export const UNPACED_LAYOUTS = ['partitioned', 'replay'] as const;
+export type UnpacedLayout = (typeof UNPACED_LAYOUTS)[number];
 
 export interface KafkaAccuracyReport extends AccuracyReport {
   /** The figures come from the Kafka stages; the delay is measured in-process (virtual time). */
@@ -49,22 +64,47 @@ export async function runAccuracyThroughKafka(options: KafkaAccuracyOptions): Pr
   const inProcess = runAccuracy(options);
   const run = prepareRun(options);
   const topics = kafkaTopics(options.topicPrefix);
-  const pipeline = await startPipeline({
-    stages: ['dedup', 'locate'],
-    kafkaBrokers: options.kafkaBrokers,
-    topicPrefix: options.topicPrefix,
-    site: options.scenario.site,
-    manifest: options.scenario.manifest,
-    log: options.log,
-  });
-  const { kafka } = pipeline;
+  const sourcePrefix = options.unpaced === 'replay' ? `${options.topicPrefix}-src` : options.topicPrefix;
+  const kafka = createKafka(options.kafkaBrokers, 'bondtrack-accuracy', options.log);
   const events = new Map<string, ZoneEvent>();
   const alerts = new Map<string, Alert>();
   let lastOutputAt = Date.now();
   const consumer = kafka.consumer({ groupId: `${options.topicPrefix}.accuracy`, maxWaitTimeInMs: 200 });
   const producer = createStageProducer(kafka);
+  let pipeline: RunningPipeline | undefined;
+  const startStages = async (): Promise<void> => {
+    pipeline = await startPipeline({
+      stages: ['dedup', 'locate'],
+      kafkaBrokers: options.kafkaBrokers,
+      topicPrefix: options.topicPrefix,
+      site: options.scenario.site,
+      manifest: options.scenario.manifest,
+      log: options.log,
+    });
+  };
   try {
-    await Promise.all([consumer.connect(), producer.connect()]);
+    if (options.unpaced) {
+      // The customs topic and the source's raw reads first: the stages start on a finished log.
+      await createTopics(kafka, [
+        { topic: topics.customs, numPartitions: PARTITIONS.customs },
+        { topic: kafkaTopics(sourcePrefix).reads, numPartitions: PARTITIONS.reads },
+      ]);
+    } else await startStages();
+    await producer.connect();
+    // Every customs decision first: the rules join them as of each event's time.
+    await producer.send({
+      topic: topics.customs,
+      acks: -1,
+      messages: run.sim.customs.map((c) => ({ key: c.epc ?? c.sscc ?? '', value: JSON.stringify(c) })),
+    });
+    if (options.unpaced) {
+      await produceReads(producer, kafkaTopics(sourcePrefix).reads, run, undefined);
+      if (options.unpaced === 'replay')
+        await copyRawReads(kafka, sourcePrefix, options.topicPrefix, options.log);
+      await startStages();
+    }
+    // The output topics exist now (the stages created them); read from their beginning.
+    await consumer.connect();
     await consumer.subscribe({ topics: [topics.events, topics.alerts], fromBeginning: true });
     await consumer.run({
       eachMessage: ({ topic, message }) => {
@@ -81,37 +121,7 @@ export async function runAccuracyThroughKafka(options: KafkaAccuracyOptions): Pr
         return Promise.resolve();
       },
     });
-
-    // Every customs decision first: the rules join them as of each event's time.
-    await producer.send({
-      topic: topics.customs,
-      acks: -1,
-      messages: run.sim.customs.map((c) => ({ key: c.epc ?? c.sscc ?? '', value: JSON.stringify(c) })),
-    });
-    let pending: Message[] = [];
-    let seq = 0;
-    const flush = async (): Promise<void> => {
-      if (pending.length === 0) return;
-      await producer.send({ topic: topics.reads, acks: -1, messages: pending });
-      pending = [];
-    };
-    const speed = options.speed ?? 5;
-    const startedAt = Date.now();
-    for (let nowUs = run.startUs + run.stepUs; nowUs <= run.endUs; nowUs += run.stepUs) {
-      const dueAt = startedAt + (nowUs - run.startUs) / 1000 / speed;
-      if (dueAt > Date.now()) {
-        await flush();
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt - Date.now())));
-      }
-      const raw = run.sim.advance(nowUs);
-      run.sim.takeDueCustoms();
-      const reads = run.noise ? run.noise.apply(raw) : raw;
-      for (const b of toBatches(run.site.site, reads, nowUs, () => ++seq)) {
-        pending.push({ key: b.readerId, value: JSON.stringify(b) });
-      }
-      if (pending.length >= 500) await flush();
-    }
-    await flush();
+    if (!options.unpaced) await produceReads(producer, topics.reads, run, options.speed ?? 5);
 
     // Done when the stages have been quiet for a while (dedup flushes idle readers after 5 s).
     lastOutputAt = Date.now();
@@ -123,11 +133,18 @@ export async function runAccuracyThroughKafka(options: KafkaAccuracyOptions): Pr
     }
   } finally {
     await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
-    await pipeline.stop();
+    await pipeline?.stop();
     const admin = kafka.admin();
     await admin.connect();
+    const names = [
+      ...(Object.keys(topics) as Array<keyof typeof topics>).map((k) => topics[k]),
+      dedupStateTopic(options.topicPrefix),
+      locateStateTopic(options.topicPrefix),
+      ...(sourcePrefix === options.topicPrefix ? [] : [kafkaTopics(sourcePrefix).reads]),
+    ];
+    const existing = new Set(await admin.listTopics());
     await admin
-      .deleteTopics({ topics: (Object.keys(topics) as Array<keyof typeof topics>).map((k) => topics[k]) })
+      .deleteTopics({ topics: names.filter((t) => existing.has(t)) })
       .catch((err: unknown) => options.log.warn({ err }, 'could not delete the accuracy topics'));
     await admin.disconnect();
   }
@@ -144,4 +161,64 @@ export async function runAccuracyThroughKafka(options: KafkaAccuracyOptions): Pr
     through: 'kafka',
     detectionDelayMeasured: 'in-process',
   };
+}
+
+/**
+ * The scenario's reads as ReadBatches keyed by reader, one per reader per step, at `speed` virtual
+ * seconds per wall-clock second, or as fast as the broker takes them (`undefined`).
+ */
+async function produceReads(
+  producer: Producer,
+  topic: string,
+  run: PreparedRun,
+  speed: number | undefined,
+): Promise<void> {
+  let pending: Message[] = [];
+  let seq = 0;
+  const flush = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    await producer.send({ topic, acks: -1, messages: pending });
+    pending = [];
+  };
+  const startedAt = Date.now();
+  for (let nowUs = run.startUs + run.stepUs; nowUs <= run.endUs; nowUs += run.stepUs) {
+    const dueAt = speed === undefined ? 0 : startedAt + (nowUs - run.startUs) / 1000 / speed;
+    if (dueAt > Date.now()) {
+      await flush();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, dueAt - Date.now())));
+    }
+    const raw = run.sim.advance(nowUs);
+    run.sim.takeDueCustoms();
+    const reads = run.noise ? run.noise.apply(raw) : raw;
+    for (const b of toBatches(run.site.site, reads, nowUs, () => ++seq)) {
+      pending.push({ key: b.readerId, value: JSON.stringify(b) });
+    }
+    if (pending.length >= 500) await flush();
+  }
+  await flush();
+}
+
+async function createTopics(
+  kafka: Kafka,
+  topics: Array<{ topic: string; numPartitions: number }>,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: topics.map((t) => ({ ...t, replicationFactor: -1 })),
+      waitForLeaders: true,
+    });
+  } catch (err) {
+    // Created, but its metadata not yet everywhere (see topicsAppear): wait for them to be listed.
+    if (
+      !(await topicsAppear(
+        admin,
+        topics.map((t) => t.topic),
+      ))
+    )
+      throw err;
+  } finally {
+    await admin.disconnect();
+  }
 }

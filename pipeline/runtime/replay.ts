@@ -2,18 +2,47 @@ import type { Kafka } from 'kafkajs';
 import { kafkaTopics, type KafkaTopics } from '../../schemas/index.js';
 import { ConfigError } from '../../runtime/errors.js';
 import type { Logger } from '../../runtime/logger.js';
-import { readPartitionsToEnd } from './changelog.js';
+import { readPartitionsToEnd, type ChangelogRecord } from './changelog.js';
 import { retryKafkaStart } from './kafka-start-retry.js';
 import { createStageProducer } from './producer.js';
+import { mergeByTime } from './time-merge.js';
 import { topicsAppear } from './topics.js';
 
 /**
- * Copy a prefix's raw-reads topic into another prefix's, partition by partition, in offset order
- * and with the same partition count (so dedup sees each reader's batches as it did). Creates the
- * target topic; it must not exist yet (a replay starts from nothing). Returns the records copied.
+ * When a raw-reads record was sent (`ReadBatch.sentAtUs`, the adapter host's NTP-disciplined
+ * clock), or `undefined` if the record carries none (it is copied all the same; dedup dead-letters it).
+ */
+export function recordSentAtUs(value: Buffer | null): number | undefined {
+  if (value === null) return undefined;
+  try {
+    const sentAtUs = (JSON.parse(value.toString('utf8')) as { sentAtUs?: unknown } | null)?.sentAtUs;
+    return typeof sentAtUs === 'number' && Number.isFinite(sentAtUs) ? sentAtUs : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Copy a prefix's raw-reads topic into another prefix's as ONE partition, merged by send time
+ * across the source partitions (`mergeByTime` on `ReadBatch.sentAtUs`), each source partition's
+ * order kept. Creates the target topic; it must not exist yet (a replay starts from nothing).
+ * Returns the records copied.
  *
- * The source is read into memory partition by partition: fine for the hours to days a replay of a
- * site covers in tests and demos; a streaming copy is the form for weeks of a busy site.
+ * Why one partition: locate has no event-time alignment across the raw-reads partitions feeding an
+ * observations partition (docs/pipeline.md, known limits). Copied partition by partition, dedup's
+ * workers race through the partitions independently, one reader's observations run ahead of
+ * another's, and locate drops the lagging evidence (accuracy of an unpaced flood: zone time 0.54).
+ * One partition read in send-time order gives one dedup worker every reader's batches in about the
+ * order they were sent, so observations reach locate in about event time order, as live.
+ *
+ * Why send time and not the reads' own time: `sentAtUs` is on every batch (an empty one too) and
+ * comes from the adapter hosts' disciplined clocks, while reader clocks can be skewed (dedup
+ * corrects them per reader; a reader hours behind would be merged hours early, and with it every
+ * reader sharing its source partition). A backlog sent late after an outage is merged where it was
+ * sent, which is where the live run saw it.
+ *
+ * The source is held in memory (all partitions, for the merge): fine for the hours to days a
+ * replay of a site covers in tests and demos; a streaming merge is the form for weeks of a busy site.
  */
 export async function copyRawReads(
   kafka: Kafka,
@@ -50,7 +79,7 @@ export async function copyRawReads(
       await admin.connect();
       try {
         await admin.createTopics({
-          topics: [{ topic: to, numPartitions: partitions.length, replicationFactor: -1 }],
+          topics: [{ topic: to, numPartitions: 1, replicationFactor: -1 }],
           waitForLeaders: true,
         });
       } catch (err) {
@@ -62,32 +91,31 @@ export async function copyRawReads(
     },
     retry,
   );
+  const sources: ChangelogRecord[][] = [];
+  for (const partition of partitions)
+    sources.push((await readPartitionsToEnd(kafka, from, [partition], undefined, log)).get(partition) ?? []);
+  const merged = mergeByTime(sources, (r) => recordSentAtUs(r.value));
   const producer = createStageProducer(kafka);
   await retryKafkaStart('producer connect', () => producer.connect(), retry);
-  let copied = 0;
   try {
-    for (const partition of partitions) {
-      const records =
-        (await readPartitionsToEnd(kafka, from, [partition], undefined, log)).get(partition) ?? [];
-      // Requests of ~512 KB at most: the broker refuses a record batch over message.max.bytes.
-      let chunk: Array<{ key: string; value: Buffer | null; partition: number }> = [];
-      let bytes = 0;
-      for (const r of records) {
-        chunk.push({ key: r.key, value: r.value, partition });
-        bytes += r.key.length + (r.value?.length ?? 0) + 64;
-        if (bytes >= 512 * 1024) {
-          await producer.send({ topic: to, acks: -1, messages: chunk });
-          chunk = [];
-          bytes = 0;
-        }
+    // Requests of ~512 KB at most: the broker refuses a record batch over message.max.bytes.
+    let chunk: Array<{ key: string; value: Buffer | null; partition: number }> = [];
+    let bytes = 0;
+    for (const r of merged) {
+      chunk.push({ key: r.key, value: r.value, partition: 0 });
+      bytes += r.key.length + (r.value?.length ?? 0) + 64;
+      if (bytes >= 512 * 1024) {
+        await producer.send({ topic: to, acks: -1, messages: chunk });
+        chunk = [];
+        bytes = 0;
       }
-      if (chunk.length > 0) await producer.send({ topic: to, acks: -1, messages: chunk });
-      copied += records.length;
     }
+    if (chunk.length > 0) await producer.send({ topic: to, acks: -1, messages: chunk });
   } finally {
     await producer.disconnect();
   }
-  return copied;
+  log.info({ partitions: partitions.length, records: merged.length }, 'raw reads merged into one partition');
+  return merged.length;
 }
 
 /** Messages of the topics not yet committed by a group (a partition without a commit counts in full). */

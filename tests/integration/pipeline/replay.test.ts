@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { expect, onTestFinished, test } from 'vitest';
+import { readPartitionsToEnd } from '../../../pipeline/runtime/changelog.js';
+import { recordSentAtUs } from '../../../pipeline/runtime/replay.js';
 import { DEMO_SITE_FILE } from '../../../runtime/site-file.js';
+import { kafkaTopics } from '../../../schemas/index.js';
 import { spawnBondtrack } from '../../helpers/cli-process.js';
 import { testServices, uniqueName } from '../../helpers/services.js';
 import { feedRaw, recordReads, testKafka } from './eos-harness.js';
@@ -63,6 +66,28 @@ test(
     };
     expect(summary.reads).toBeGreaterThan(1000);
     expect(summary.observations).toBeGreaterThan(0);
+
+    // The copy: one partition holding every source record once, merged by send time, each source
+    // partition's (each reader's) order kept.
+    const admin = kafka.admin();
+    await admin.connect();
+    const meta = await admin.fetchTopicMetadata({ topics: [kafkaTopics(target).reads] });
+    await admin.disconnect();
+    expect(meta.topics[0]!.partitions).toHaveLength(1);
+    const sourceRecords = await readPartitionsToEnd(kafka, kafkaTopics(source).reads, [0, 1, 2, 3, 4, 5]);
+    const copy = (await readPartitionsToEnd(kafka, kafkaTopics(target).reads, [0])).get(0)!;
+    const id = (r: { key: string; value: Buffer | null }) => `${r.key}|${r.value!.toString('utf8')}`;
+    const partitionOf = new Map<string, number>();
+    for (const [p, records] of sourceRecords) for (const r of records) partitionOf.set(id(r), p);
+    expect([...sourceRecords.values()].filter((r) => r.length > 0).length).toBeGreaterThan(1);
+    expect(copy).toHaveLength(summary.reads);
+    const total = [...sourceRecords.values()].reduce((n, r) => n + r.length, 0);
+    expect(copy.length).toBe(total);
+    expect(partitionOf.size).toBe(total);
+    for (const [p, records] of sourceRecords)
+      expect(copy.filter((r) => partitionOf.get(id(r)) === p).map(id)).toEqual(records.map(id));
+    const sent = copy.map((r) => recordSentAtUs(r.value)!);
+    expect(sent.every((t, i) => Number.isFinite(t) && (i === 0 || t >= sent[i - 1]!))).toBe(true);
 
     const zones = await pool.query<{ to_zone: string; n: string }>(
       `SELECT to_zone, count(*) AS n FROM "${schema}".zone_events WHERE to_zone IS NOT NULL GROUP BY to_zone`,
