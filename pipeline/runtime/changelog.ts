@@ -1,12 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { Logger } from '../../runtime/logger.js';
 import { retryKafkaStart } from './kafka-start-retry.js';
 import { topicsAppear } from './topics.js';
 
-/** Create a compacted changelog topic if it is missing (idempotent; safe to race). */
+/**
+ * `max.message.bytes` of changelog topics: 16 MiB instead of the broker's 1 MB default. A segment of
+ * a stage's changelog is sent as one record batch (appended whole or not at all) and is cut at input
+ * record boundaries, so it can exceed its target (512 KB for dedup, 100 pallets for locate) by what
+ * one input record changes: a 1 MB raw-reads record (~10,000 reads) changes ≤ ~1.1 MB of dedup
+ * windows per open window start (1 s windows + 0.5 s lateness: 2–3), ~3.5 MB, with 4× margin.
+ * Consumers fetch a batch larger than their fetch size whole (KIP-74), so nothing else changes.
+ */
+export const CHANGELOG_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Create a compacted changelog topic if it is missing (idempotent; safe to race), and raise
+ * `max.message.bytes` of one created before that limit existed (whose 1 MB made a large segment fail
+ * the stage for good).
+ */
 export async function ensureChangelogTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
-  if ((await admin.listTopics()).includes(topic)) return;
+  if ((await admin.listTopics()).includes(topic)) return raiseMaxMessageBytes(admin, topic);
   try {
     await admin.createTopics({
       topics: [
@@ -14,14 +28,51 @@ export async function ensureChangelogTopic(admin: Admin, topic: string, partitio
           topic,
           numPartitions: partitions,
           replicationFactor: -1,
-          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'max.message.bytes', value: String(CHANGELOG_MAX_MESSAGE_BYTES) },
+          ],
         },
       ],
       waitForLeaders: true,
     });
   } catch (err) {
     if (!(await topicsAppear(admin, [topic]))) throw err;
+    await raiseMaxMessageBytes(admin, topic);
   }
+}
+
+/**
+ * kafkajs has no incremental AlterConfigs: a plain AlterConfigs replaces every topic-level override,
+ * so the topic's own overrides (compaction, anything an operator set) are sent back with the new limit.
+ */
+// kafkajs is CommonJS and Node's ESM loader does not see these enums as named exports.
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
+
+async function raiseMaxMessageBytes(admin: Admin, topic: string): Promise<void> {
+  const described = await admin.describeConfigs({
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+    includeSynonyms: false,
+  });
+  const entries = described.resources[0]?.configEntries ?? [];
+  const current = Number(entries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+  if (current >= CHANGELOG_MAX_MESSAGE_BYTES) return;
+  const overrides = entries
+    .filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && e.configName !== 'max.message.bytes')
+    .map((e) => ({ name: e.configName, value: e.configValue }));
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: [
+      {
+        type: ConfigResourceTypes.TOPIC,
+        name: topic,
+        configEntries: [
+          ...overrides,
+          { name: 'max.message.bytes', value: String(CHANGELOG_MAX_MESSAGE_BYTES) },
+        ],
+      },
+    ],
+  });
 }
 
 export interface ChangelogRecord {
