@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
+import { dedupStateTopic, locateStateTopic } from '../../pipeline/pipeline.js';
 import { ensureTopics } from '../../pipeline/runtime/topics.js';
 import { quoteIdent } from '../../pipeline/sink/sql-identifier.js';
 import { kafkaTopics, type KafkaTopics } from '../../schemas/index.js';
@@ -341,7 +342,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await broker?.close().catch(() => undefined);
     if (!options.keep) {
       await admin
-        .deleteTopics({ topics: (Object.keys(topics) as Array<keyof KafkaTopics>).map((k) => topics[k]) })
+        .deleteTopics({
+          topics: [
+            ...(Object.keys(topics) as Array<keyof KafkaTopics>).map((k) => topics[k]),
+            dedupStateTopic(topicPrefix),
+            locateStateTopic(topicPrefix),
+          ],
+        })
         .catch(() => undefined);
       await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).catch(() => undefined);
     }
