@@ -6,7 +6,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { StateStore } from '../../runtime/state-store.js';
 import {
   CustomsStatus,
-  Observation,
+  type Observation,
   type Alert,
   type KafkaTopics,
   type ZoneEvent,
@@ -15,7 +15,7 @@ import { CustomsTable } from '../rules/customs-table.js';
 import { PalletTimers, type PalletTimerState } from '../rules/pallet-timers.js';
 import { ZoneRules } from '../rules/zone-rules.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
-import { decodeRecord } from '../runtime/decode-record.js';
+import { decodeObservation } from '../runtime/decode-record.js';
 import type { OutputRecord, Stage, StageChangelog } from '../runtime/stage.js';
 import type { SiteIndex } from '../site/site-index.js';
 import { LocateOperator, type LocateOptions, type PalletState } from './locate-operator.js';
@@ -138,7 +138,7 @@ export class LocateStage implements Stage {
       }
       state.nextOffset = offset + 1;
       applied = true;
-      const observation = decodeRecord(Observation, 'Observation', message.value);
+      const observation = decodeObservation(message.value);
       if (!observation.ok) {
         out.push(this.reject(message, observation.code, observation.reason));
         continue;
