@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { startPipeline } from '../../pipeline/pipeline.js';
 import { createKafka } from '../../pipeline/runtime/kafka.js';
-import { copyRawReads, waitUntilQuiet } from '../../pipeline/runtime/replay.js';
+import { copyRawReads, waitUntilQuiet, type ReplayLayout } from '../../pipeline/runtime/replay.js';
 import { DEFAULT_DATABASE_URL } from '../../runtime/config.js';
 import { describeError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -13,6 +13,7 @@ interface ReplayFlags extends ConnectionFlags {
   manifest?: string;
   quietSeconds: number;
   timeoutSeconds: number;
+  layout: ReplayLayout;
 }
 
 function positive(value: string): number {
@@ -36,6 +37,16 @@ export function replayCommand(): Command {
     )
     .requiredOption('--from-prefix <prefix>', 'topic prefix whose raw reads are replayed')
     .addOption(new Option('--manifest <file>', 'pallet manifest (default: the demo one with the demo site)'))
+    .addOption(
+      new Option(
+        '--layout <layout>',
+        'merged: one partition in send-time order (the accurate rebuild); partitions: the source ' +
+          'partitions one to one, interleaved by processing time as the live pipeline saw them (to ' +
+          'compare a live run with a replay of its log like for like)',
+      )
+        .choices(['merged', 'partitions'])
+        .default('merged'),
+    )
     .addOption(
       new Option('--quiet-seconds <s>', 'done when nothing new was produced for this long')
         .argParser(positive)
@@ -62,7 +73,7 @@ export function replayCommand(): Command {
     const manifest = manifestFile ? await loadManifest(manifestFile) : undefined;
     const kafka = createKafka(config.kafkaBrokers, 'bondtrack-replay', log);
     const startedMs = Date.now();
-    const reads = await copyRawReads(kafka, flags.fromPrefix, config.topicPrefix, log);
+    const reads = await copyRawReads(kafka, flags.fromPrefix, config.topicPrefix, log, flags.layout);
     log.info({ reads }, 'raw reads copied');
     let fatal: unknown;
     const pipeline = await startPipeline({

@@ -23,7 +23,15 @@ export function recordSentAtUs(value: Buffer | null): number | undefined {
 }
 
 /**
- * Copy a prefix's raw-reads topic into another prefix's as ONE partition, merged by send time
+ * How a replay lays out the raw reads it copies: `merged` (default, below), or `partitions`: the
+ * source's partitions copied one to one, in offset order, so dedup's workers interleave them by
+ * processing time as the live pipeline did — the like-for-like reference when a live run's output
+ * is compared with a replay of its log (the fault suite), not the most accurate rebuild.
+ */
+export type ReplayLayout = 'merged' | 'partitions';
+
+/**
+ * Copy a prefix's raw-reads topic into another prefix's as ONE partition (layout `merged`), merged by send time
  * across the source partitions (`mergeByTime` on `ReadBatch.sentAtUs`), each source partition's
  * order kept. Creates the target topic; it must not exist yet (a replay starts from nothing).
  * Returns the records copied.
@@ -49,6 +57,7 @@ export async function copyRawReads(
   fromPrefix: string,
   toPrefix: string,
   log: Logger,
+  layout: ReplayLayout = 'merged',
 ): Promise<number> {
   const from = kafkaTopics(fromPrefix).reads;
   const to = kafkaTopics(toPrefix).reads;
@@ -79,7 +88,9 @@ export async function copyRawReads(
       await admin.connect();
       try {
         await admin.createTopics({
-          topics: [{ topic: to, numPartitions: 1, replicationFactor: -1 }],
+          topics: [
+            { topic: to, numPartitions: layout === 'merged' ? 1 : partitions.length, replicationFactor: -1 },
+          ],
           waitForLeaders: true,
         });
       } catch (err) {
@@ -94,7 +105,10 @@ export async function copyRawReads(
   const sources: ChangelogRecord[][] = [];
   for (const partition of partitions)
     sources.push((await readPartitionsToEnd(kafka, from, [partition], undefined, log)).get(partition) ?? []);
-  const merged = mergeByTime(sources, (r) => recordSentAtUs(r.value));
+  const merged =
+    layout === 'merged'
+      ? mergeByTime(sources, (r) => recordSentAtUs(r.value)).map((r) => ({ ...r, partition: 0 }))
+      : sources.flatMap((list, i) => list.map((r) => ({ ...r, partition: partitions[i]! })));
   const producer = createStageProducer(kafka);
   await retryKafkaStart('producer connect', () => producer.connect(), retry);
   try {
@@ -102,7 +116,7 @@ export async function copyRawReads(
     let chunk: Array<{ key: string; value: Buffer | null; partition: number }> = [];
     let bytes = 0;
     for (const r of merged) {
-      chunk.push({ key: r.key, value: r.value, partition: 0 });
+      chunk.push({ key: r.key, value: r.value, partition: r.partition });
       bytes += r.key.length + (r.value?.length ?? 0) + 64;
       if (bytes >= 512 * 1024) {
         await producer.send({ topic: to, acks: -1, messages: chunk });
@@ -114,7 +128,10 @@ export async function copyRawReads(
   } finally {
     await producer.disconnect();
   }
-  log.info({ partitions: partitions.length, records: merged.length }, 'raw reads merged into one partition');
+  log.info(
+    { partitions: partitions.length, records: merged.length, layout },
+    layout === 'merged' ? 'raw reads merged into one partition' : 'raw reads copied partition by partition',
+  );
   return merged.length;
 }
 

@@ -189,6 +189,11 @@ async function replay(prefix: string, databaseUrl: string): Promise<StoredOutput
       databaseUrl,
       '--quiet-seconds',
       '8',
+      // Like for like: the live pipeline's dedup interleaved the raw-reads partitions by processing
+      // time, so the reference does too (a merged replay is more accurate than a live run that
+      // caught up after an outage: locate has no event-time alignment yet, docs/pipeline.md).
+      '--layout',
+      'partitions',
     ]);
     if ((await cli.exited()) === 0) return storedOutput(pool, target);
     failures.push(cli.stderr().slice(-1500));
