@@ -30,6 +30,8 @@ export interface BenchOptions {
   mqttUrl: string;
   kafkaBrokers: string[];
   databaseUrl: string;
+  /** Write each stage's V8 CPU profile here when it stops (`bridge.cpuprofile`, …). */
+  cpuProfileDir?: string;
   /** Phase and progress, for the progress bar. */
   onPhase?: (phase: string, done: number, total: number) => void;
 }

@@ -96,7 +96,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     options.onPhase?.('starting stages', 0, STAGES.length);
     // Downstream first, so that nothing waits for a consumer group to form.
     for (const stage of STAGES) {
-      const child = new StageProcess(stage, args);
+      const child = new StageProcess(stage, args, options.cpuProfileDir);
       stages.push(child);
       await child.ready();
       options.onPhase?.('starting stages', stages.length, STAGES.length);

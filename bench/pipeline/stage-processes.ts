@@ -30,11 +30,16 @@ export class StageProcess {
   private stderrTail = '';
   private readonly exited: Promise<number | string>;
 
+  /** `cpuProfileDir`: write a V8 CPU profile of the stage there when it exits (`STAGE.cpuprofile`). */
   constructor(
     readonly stage: string,
     args: string[],
+    cpuProfileDir?: string,
   ) {
-    this.child = spawn(process.execPath, [BIN, 'pipeline', stage, ...args], {
+    const nodeArgs = cpuProfileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=${stage}.cpuprofile`]
+      : [];
+    this.child = spawn(process.execPath, [...nodeArgs, BIN, 'pipeline', stage, ...args], {
       env: { ...process.env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

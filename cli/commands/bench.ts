@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { formatReport } from '../../bench/pipeline/report.js';
@@ -24,6 +26,13 @@ interface BenchFlags {
   keep: boolean;
   json: boolean;
   progress: boolean;
+  cpuProf?: string;
+}
+
+function profileDir(dir: string): string {
+  const path = resolve(dir);
+  mkdirSync(path, { recursive: true });
+  return path;
 }
 
 function positiveInt(name: string) {
@@ -122,6 +131,12 @@ export function benchCommand(): Command {
     .addOption(new Option('--keep', 'keep the topics and the schema').default(false))
     .addOption(new Option('--json', 'print one JSON object instead of the table').default(false))
     .addOption(new Option('--no-progress', 'no progress bar on stderr'))
+    .addOption(
+      new Option(
+        '--cpu-prof <dir>',
+        "write each stage's V8 CPU profile into DIR when it stops (STAGE.cpuprofile; open in Chrome DevTools)",
+      ),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -159,6 +174,7 @@ export function benchCommand(): Command {
       drainTimeoutSec: flags.drainTimeout,
       baselines: flags.baselines,
       keep: flags.keep,
+      cpuProfileDir: flags.cpuProf === undefined ? undefined : profileDir(flags.cpuProf),
       broker: flags.externalMqtt || flags.mqttUrl !== undefined ? 'external' : 'private',
       mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,
       kafkaBrokers: config.kafkaBrokers,

@@ -17,6 +17,19 @@ export interface StageRunnerOptions {
    * and must not commit further: the process should exit and restart from its committed offsets.
    */
   onFatal?: (err: unknown) => void;
+  /**
+   * Input partitions handled at once (kafkajs `partitionsConsumedConcurrently`). Their outputs and
+   * offset commits share one produce request and one commit: per fetched batch those are two
+   * round trips to the broker, which under load cost more than the work (bench profile: stages
+   * 40-70% idle while their lag grew). Default 6, one per partition of our keyed topics.
+   */
+  partitionsConcurrently?: number;
+}
+
+/** Outputs of one handled batch (or tick) and the offset to commit once they are durable. */
+interface PendingStep {
+  records: OutputRecord[];
+  commit?: { topic: string; partition: number; offset: string };
 }
 
 export interface StageStats {
@@ -37,6 +50,10 @@ export class StageRunner {
   private producer: Producer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** Steps handed over but not yet taken by a flush, in the order they were handled. */
+  private pending: PendingStep[] = [];
+  /** The flush that will take `pending`, shared by everyone waiting for it. */
+  private nextFlush: Promise<void> | undefined;
   private failure: unknown;
   private stopping = false;
   private joined = false;
@@ -116,22 +133,22 @@ export class StageRunner {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 6,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0 || this.stopping) return;
-        if (this.toRestore.size > 0) await this.restore(heartbeat);
+        if (this.toRestore.size > 0) await this.restoreOnce(heartbeat);
         const records = await this.stage.handleBatch(batch.topic, batch.partition, batch.messages);
         this.stats.batches++;
         this.stats.messagesIn += batch.messages.length;
         stageMessagesInTotal.inc({ stage: this.stage.name }, batch.messages.length);
         const last = Number(batch.lastOffset());
-        await this.serially(async () => {
-          await this.produce(records);
-          const retained = this.stage.retainedOffset?.(batch.topic, batch.partition);
-          const commitAt = retained === undefined ? last + 1 : Math.min(retained, last + 1);
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: String(commitAt) },
-          ]);
-          this.stats.commits++;
+        // Taken now, with the state exactly as this batch left it: the outputs that state depends
+        // on are this step's or an earlier one's, all produced before the commit.
+        const retained = this.stage.retainedOffset?.(batch.topic, batch.partition);
+        const commitAt = retained === undefined ? last + 1 : Math.min(retained, last + 1);
+        await this.submit({
+          records,
+          commit: { topic: batch.topic, partition: batch.partition, offset: String(commitAt) },
         });
         resolveOffset(batch.lastOffset());
         await heartbeat();
@@ -142,7 +159,7 @@ export class StageRunner {
       this.timer = setInterval(() => {
         const records = tick();
         if (records.length === 0) return;
-        this.serially(() => this.produce(records)).catch((err: unknown) => {
+        this.submit({ records }).catch((err: unknown) => {
           // The flushed windows are gone from state: committing past them now would lose them.
           this.stopping = true;
           if (this.timer) clearInterval(this.timer);
@@ -161,6 +178,16 @@ export class StageRunner {
   private readonly ownedPartitions = new Map<string, number[]>();
   /** Partitions gained since the last restore: their state is read from the changelog first. */
   private readonly toRestore = new Set<number>();
+
+  private restoring: Promise<void> | undefined;
+
+  /** One restore at a time: partitions handled concurrently all wait for the same one. */
+  private restoreOnce(heartbeat: () => Promise<void>): Promise<void> {
+    this.restoring ??= this.restore(heartbeat).finally(() => {
+      this.restoring = undefined;
+    });
+    return this.restoring;
+  }
 
   private async restore(heartbeat: () => Promise<void>): Promise<void> {
     const changelog = this.stage.changelog;
@@ -208,6 +235,38 @@ export class StageRunner {
     await this.producer?.disconnect();
     await this.stage.stop?.();
     this.log.info({ stage: this.stage.name, ...this.stats }, 'stage stopped');
+  }
+
+  /**
+   * Hand a step's outputs and commit to the next flush and wait for it. Steps handed over while a
+   * flush is in flight go together in the one after it: one produce and one offset commit for
+   * them all, in the order they were handled (outputs before changelog, both before the commits).
+   */
+  private submit(step: PendingStep): Promise<void> {
+    this.pending.push(step);
+    if (!this.nextFlush) {
+      const flush = this.serially(async () => {
+        // Let the other partitions of the same fetch, handled on this turn of the event loop, join.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.nextFlush = undefined;
+        const steps = this.pending;
+        this.pending = [];
+        await this.flush(steps);
+      });
+      this.nextFlush = flush;
+    }
+    return this.nextFlush;
+  }
+
+  private async flush(steps: PendingStep[]): Promise<void> {
+    const records = steps.length === 1 ? steps[0]!.records : steps.flatMap((s) => s.records);
+    await this.produce(records);
+    // The last commit of each topic-partition stands, as if they had been made one by one.
+    const commits = new Map<string, { topic: string; partition: number; offset: string }>();
+    for (const s of steps) if (s.commit) commits.set(`${s.commit.partition}:${s.commit.topic}`, s.commit);
+    if (commits.size === 0 || !this.consumer) return;
+    await this.consumer.commitOffsets([...commits.values()]);
+    this.stats.commits++;
   }
 
   private serially(step: () => Promise<void>): Promise<void> {

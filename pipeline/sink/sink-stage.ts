@@ -17,7 +17,7 @@ import {
   type SiteLayout,
 } from '../../schemas/index.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
-import { decodeRecord } from '../runtime/decode-record.js';
+import { decodeObservation, decodeRecord, type Decoded } from '../runtime/decode-record.js';
 import type { OutputRecord, Stage } from '../runtime/stage.js';
 import { createPool } from './database.js';
 import { DatabaseError } from './db-errors.js';
@@ -124,8 +124,9 @@ export class SinkStage implements Stage {
     const rejected: OutputRecord[] = [];
     const batch: SinkBatch = {};
     const t = this.topics;
+    // Observations are most of the sink's input: the hand-written check locate uses, then the schema.
     if (topic === t.observations)
-      batch.observations = this.parseAll(messages, Observation, 'Observation', rejected);
+      batch.observations = this.parseAll(messages, Observation, 'Observation', rejected, decodeObservation);
     else if (topic === t.events) batch.zoneEvents = this.parseAll(messages, ZoneEvent, 'ZoneEvent', rejected);
     else if (topic === t.alerts) batch.alerts = this.parseAll(messages, Alert, 'Alert', rejected);
     else if (topic === t.readerStatus)
@@ -193,10 +194,11 @@ export class SinkStage implements Stage {
     schema: S,
     name: string,
     rejected: OutputRecord[],
+    decode: (value: Buffer | null) => Decoded<z.output<S>> = (value) => decodeRecord(schema, name, value),
   ): Array<z.output<S>> {
     const out: Array<z.output<S>> = [];
     for (const m of messages) {
-      const decoded = decodeRecord(schema, name, m.value);
+      const decoded = decode(m.value);
       if (decoded.ok) {
         out.push(decoded.value);
         continue;
