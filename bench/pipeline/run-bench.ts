@@ -203,6 +203,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const components: Record<string, ProcessUsage> = {};
     for (const stage of stages) components[stage.stage] = await stage.usage();
     components['loadgen'] = await readUsage(process.pid);
+    // The baselines below get the machine to themselves: a stage still draining (past the drain
+    // timeout) would otherwise compete with them for the CPU and skew every ratio.
+    await Promise.all(stages.map((s) => s.stop()));
 
     options.onPhase?.('raw kafka consume', 0, 1);
     const rawEnd = await topicEnd(admin, topics.reads);

@@ -64,8 +64,9 @@ export class DedupStage implements Stage {
   /** Per raw-reads partition: processing time of its last changelog write. */
   private readonly writtenAtUs = new Map<number, number>();
   /**
-   * Per raw-reads partition: `nextOffset` of its last changelog write made in `handleBatch` (durable
-   * before that batch's commit; an idle flush's write is produced after it, so it does not count).
+   * Per raw-reads partition: `nextOffset` of its last changelog write. The runner produces a tick's
+   * records in order with the batches' and commits only what was produced, so an idle flush's
+   * write counts too (and the runner commits it from the tick: the input does not stay behind).
    */
   private readonly committable = new Map<number, number>();
 
@@ -146,13 +147,13 @@ export class DedupStage implements Stage {
         const readerId = batch.value.readerId;
         this.changes.noteReads(partition, readerId, batch.value.reads, this.operator.reader(readerId));
         // Bounded segments: one produce request each (see SEGMENT_BYTES).
-        if (this.changes.pendingBytes(partition) >= SEGMENT_BYTES) this.writeChangelog(partition, out, true);
+        if (this.changes.pendingBytes(partition) >= SEGMENT_BYTES) this.writeChangelog(partition, out);
       }
     }
     if (this.changes && applied) {
       const lastUs = this.writtenAtUs.get(partition);
       if (lastUs === undefined || this.clock.nowUs() - lastUs >= this.changelogIntervalUs)
-        this.writeChangelog(partition, out, true);
+        this.writeChangelog(partition, out);
     }
     return out;
   }
@@ -172,18 +173,23 @@ export class DedupStage implements Stage {
       ...flushed.map((o) => this.toRecord(o)),
       ...this.health.tick().map((a) => this.alertRecord(a)),
     ];
-    if (this.changes && flushed.length > 0) {
-      // The flushed windows are gone from state: the changelog must say so too (with whatever else
-      // of the partition is unwritten, as the segment ends at its current offset).
-      const partitions = new Set<number>();
-      for (const o of flushed) {
-        const p = this.operator.reader(o.readerId)?.partition;
-        if (p === undefined || !this.nextOffsets.has(p)) continue;
-        partitions.add(p);
-        this.unwrittenOf(p).add(o.readerId);
-      }
-      for (const p of [...partitions].sort((a, b) => a - b)) this.writeChangelog(p, out, false);
+    if (!this.changes) return out;
+    // The flushed windows are gone from state: the changelog must say so too (with whatever else
+    // of the partition is unwritten, as the segment ends at its current offset).
+    const partitions = new Set<number>();
+    for (const o of flushed) {
+      const p = this.operator.reader(o.readerId)?.partition;
+      if (p === undefined || !this.nextOffsets.has(p)) continue;
+      partitions.add(p);
+      this.unwrittenOf(p).add(o.readerId);
     }
+    // Changes left unwritten when the input paused (the interval had not passed at its last
+    // batch): written once it has, so the commit does not wait for the idle flush.
+    const nowUs = this.clock.nowUs();
+    for (const [p, readers] of this.unwritten)
+      if (readers.size > 0 && nowUs - (this.writtenAtUs.get(p) ?? 0) >= this.changelogIntervalUs)
+        partitions.add(p);
+    for (const p of [...partitions].sort((a, b) => a - b)) this.writeChangelog(p, out);
     return out;
   }
 
@@ -208,7 +214,7 @@ export class DedupStage implements Stage {
   }
 
   /** What changed of the partition's readers, then its progress: one segment, applied whole. */
-  private writeChangelog(partition: number, out: OutputRecord[], fromBatch: boolean): void {
+  private writeChangelog(partition: number, out: OutputRecord[]): void {
     const nextOffset = this.nextOffsets.get(partition) ?? 0;
     this.changes!.write(
       partition,
@@ -219,7 +225,7 @@ export class DedupStage implements Stage {
     );
     this.unwritten.delete(partition);
     this.writtenAtUs.set(partition, this.clock.nowUs());
-    if (fromBatch) this.committable.set(partition, nextOffset);
+    this.committable.set(partition, nextOffset);
   }
 
   private restore(partition: number, records: Array<{ key: string; value: Buffer | null }>): void {

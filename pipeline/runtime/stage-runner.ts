@@ -26,17 +26,28 @@ export interface StageRunnerOptions {
   partitionsConcurrently?: number;
 }
 
-/** Outputs of one handled batch (or tick) and the offset to commit once they are durable. */
+interface OffsetCommit {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/** Outputs of one handled batch (or tick) and the offsets to commit once they are durable. */
 interface PendingStep {
   records: OutputRecord[];
-  commit?: { topic: string; partition: number; offset: string };
+  commits: OffsetCommit[];
+  /** A fetched batch's step (not a tick's). */
+  batch?: true;
 }
 
 export interface StageStats {
   batches: number;
   messagesIn: number;
   recordsOut: number;
+  /** Offset commit requests (one per flush that had offsets to commit). */
   commits: number;
+  /** Fetched batches whose outputs were produced and whose offsets were committed. */
+  batchesCommitted: number;
 }
 
 /**
@@ -45,11 +56,14 @@ export interface StageStats {
  * tick's output is durable before any offset that depended on it is committed.
  */
 export class StageRunner {
-  readonly stats: StageStats = { batches: 0, messagesIn: 0, recordsOut: 0, commits: 0 };
+  readonly stats: StageStats = { batches: 0, messagesIn: 0, recordsOut: 0, commits: 0, batchesCommitted: 0 };
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** Per `partition:topic` owned: the offset after the last batch handled, and the last committed. */
+  private readonly handledEnd = new Map<string, { topic: string; partition: number; end: number }>();
+  private readonly committed = new Map<string, number>();
   /** Steps handed over but not yet taken by a flush, in the order they were handled. */
   private pending: PendingStep[] = [];
   /** The flush that will take `pending`, shared by everyone waiting for it. */
@@ -101,6 +115,10 @@ export class StageRunner {
         const before = new Set(this.ownedPartitions.get(topic) ?? []);
         const revoked = [...before].filter((p) => !keep.has(p));
         if (revoked.length > 0) this.stage.onRevoked?.(topic, revoked);
+        for (const p of revoked) {
+          this.handledEnd.delete(`${p}:${topic}`);
+          this.committed.delete(`${p}:${topic}`);
+        }
         if (topic === this.stage.changelog?.input) {
           for (const p of revoked) this.toRestore.delete(p);
           for (const p of keep) if (!before.has(p)) this.toRestore.add(p);
@@ -109,6 +127,15 @@ export class StageRunner {
       }
       this.joined = true;
       this.log.info({ stage: this.stage.name, assignment: payload.memberAssignment }, 'partitions assigned');
+      // Restore gained partitions now, not when their first batch comes: a worker holds its state
+      // (and says so) whether or not input is waiting. Their batches wait for it (eachBatch).
+      if (this.toRestore.size > 0)
+        this.restoreOnce().catch((err: unknown) =>
+          this.log.warn(
+            { stage: name, err: describeError(err) },
+            'changelog restore failed; retried with the next batch',
+          ),
+        );
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       // kafkajs restarts the consumer after a retriable crash (a broker restart); after any other
@@ -136,7 +163,8 @@ export class StageRunner {
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 6,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0 || this.stopping) return;
-        if (this.toRestore.size > 0) await this.restoreOnce(heartbeat);
+        this.heartbeat = heartbeat;
+        while (this.toRestore.size > 0) await this.restoreOnce();
         const records = await this.stage.handleBatch(batch.topic, batch.partition, batch.messages);
         this.stats.batches++;
         this.stats.messagesIn += batch.messages.length;
@@ -146,9 +174,15 @@ export class StageRunner {
         // on are this step's or an earlier one's, all produced before the commit.
         const retained = this.stage.retainedOffset?.(batch.topic, batch.partition);
         const commitAt = retained === undefined ? last + 1 : Math.min(retained, last + 1);
+        this.handledEnd.set(`${batch.partition}:${batch.topic}`, {
+          topic: batch.topic,
+          partition: batch.partition,
+          end: last + 1,
+        });
         await this.submit({
           records,
-          commit: { topic: batch.topic, partition: batch.partition, offset: String(commitAt) },
+          commits: [{ topic: batch.topic, partition: batch.partition, offset: String(commitAt) }],
+          batch: true,
         });
         resolveOffset(batch.lastOffset());
         await heartbeat();
@@ -158,8 +192,11 @@ export class StageRunner {
       const tick = this.stage.tick.bind(this.stage);
       this.timer = setInterval(() => {
         const records = tick();
-        if (records.length === 0) return;
-        this.submit({ records }).catch((err: unknown) => {
+        // A tick may write state (a stage's changelog written at most so often, an idle flush) and
+        // so release input the stage was holding: commit it, or a quiet input would stay behind.
+        const commits = this.releasedByTick();
+        if (records.length === 0 && commits.length === 0) return;
+        this.submit({ records, commits }).catch((err: unknown) => {
           // The flushed windows are gone from state: committing past them now would lose them.
           this.stopping = true;
           if (this.timer) clearInterval(this.timer);
@@ -180,22 +217,28 @@ export class StageRunner {
   private readonly toRestore = new Set<number>();
 
   private restoring: Promise<void> | undefined;
+  /** The heartbeat of the latest batch: batches that wait for a restore must not lose the group. */
+  private heartbeat: (() => Promise<void>) | undefined;
 
-  /** One restore at a time: partitions handled concurrently all wait for the same one. */
-  private restoreOnce(heartbeat: () => Promise<void>): Promise<void> {
-    this.restoring ??= this.restore(heartbeat).finally(() => {
+  /** One restore at a time: the assignment and the partitions' batches all wait for the same one. */
+  private restoreOnce(): Promise<void> {
+    this.restoring ??= this.restore().finally(() => {
       this.restoring = undefined;
     });
     return this.restoring;
   }
 
-  private async restore(heartbeat: () => Promise<void>): Promise<void> {
+  private async restore(): Promise<void> {
     const changelog = this.stage.changelog;
-    if (!changelog) return;
+    if (!changelog) {
+      this.toRestore.clear();
+      return;
+    }
     const partitions = [...this.toRestore].sort((a, b) => a - b);
     const startedMs = Date.now();
-    // Keep the group membership alive while the changelog is read.
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+    // Keep the group membership alive while the changelog is read (kafkajs beats by itself only
+    // while no batch is waiting).
+    const beat = setInterval(() => void this.heartbeat?.().catch(() => undefined), 1_000);
     try {
       const records = await readPartitionsToEnd(this.kafka, changelog.topic, partitions, undefined, this.log);
       let count = 0;
@@ -262,11 +305,28 @@ export class StageRunner {
     const records = steps.length === 1 ? steps[0]!.records : steps.flatMap((s) => s.records);
     await this.produce(records);
     // The last commit of each topic-partition stands, as if they had been made one by one.
-    const commits = new Map<string, { topic: string; partition: number; offset: string }>();
-    for (const s of steps) if (s.commit) commits.set(`${s.commit.partition}:${s.commit.topic}`, s.commit);
+    const commits = new Map<string, OffsetCommit>();
+    for (const s of steps) for (const c of s.commits) commits.set(`${c.partition}:${c.topic}`, c);
     if (commits.size === 0 || !this.consumer) return;
     await this.consumer.commitOffsets([...commits.values()]);
+    for (const [key, c] of commits) this.committed.set(key, Number(c.offset));
     this.stats.commits++;
+    for (const s of steps) if (s.batch) this.stats.batchesCommitted++;
+  }
+
+  /**
+   * Input partitions whose committable offset moved past the last commit without a new batch:
+   * the end of the last batch handled, or less where the stage still holds input back.
+   */
+  private releasedByTick(): OffsetCommit[] {
+    const out: OffsetCommit[] = [];
+    for (const [key, { topic, partition, end }] of this.handledEnd) {
+      const retained = this.stage.retainedOffset?.(topic, partition);
+      const at = retained === undefined ? end : Math.min(retained, end);
+      const before = this.committed.get(key);
+      if (before === undefined || at > before) out.push({ topic, partition, offset: String(at) });
+    }
+    return out;
   }
 
   private serially(step: () => Promise<void>): Promise<void> {

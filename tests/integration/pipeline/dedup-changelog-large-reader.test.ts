@@ -134,7 +134,7 @@ test(
             if (fatal.length > 0 || runner.error !== undefined) throw runner.error ?? fatal[0];
             return (
               runner.stats.messagesIn - stage.skippedReplays >= offsets &&
-              runner.stats.commits === runner.stats.batches
+              runner.stats.batchesCommitted === runner.stats.batches
             );
           },
           { timeout: 60_000, interval: 100 },

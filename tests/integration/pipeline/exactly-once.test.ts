@@ -108,8 +108,9 @@ test(
     expect(await restarted.stop('SIGTERM')).toBe(0);
     expect(await dedup.stop('SIGTERM')).toBe(0);
 
-    // Full restart from committed offsets: dedup replays its open windows, locate restores its
-    // state and skips what it already applied; nothing new, nothing changed.
+    // Full restart from committed offsets: every stage restores its state on assignment (dedup's
+    // idle flush and locate's last write were committed by their ticks, so little or nothing is
+    // replayed, and what is, is skipped or comes again under the same ids); nothing new, nothing changed.
     const again = startWorker(prefixB, schemaB);
     await again.waitForOutput(RESTORED_SOME, 60_000);
     await waitSettled(kafka, pool, prefixB, schemaB, SETTLE_MS * 2);

@@ -22,7 +22,7 @@ class CopyStage implements Stage {
     input: string,
     private readonly output: string,
     readonly groupId: string,
-    private readonly hold: number,
+    private hold: number,
   ) {
     this.inputs = [input];
   }
@@ -33,6 +33,15 @@ class CopyStage implements Stage {
   retainedOffset(_topic: string, partition: number): number | undefined {
     const last = this.highest.get(partition);
     return last === undefined ? undefined : Math.max(0, last + 1 - this.hold);
+  }
+  /** Let go of what is held (as a stage does when it writes its state on a tick). */
+  release(): void {
+    this.releasing = true;
+  }
+  private releasing = false;
+  tick(): OutputRecord[] {
+    if (this.releasing) this.hold = 0;
+    return [];
   }
 }
 
@@ -67,9 +76,10 @@ async function setUp(hold: number) {
       })),
     });
   await producer.disconnect();
-  const runner = new StageRunner(kafka, new CopyStage(input, output, group, hold), log);
+  const stage = new CopyStage(input, output, group, hold);
+  const runner = new StageRunner(kafka, stage, log, { tickMs: 100 });
   onTestFinished(() => runner.stop());
-  return { kafka, admin, runner, input, output, group };
+  return { kafka, admin, runner, stage, input, output, group };
 }
 
 /** Every value in `topic`, read to its end offsets. */
@@ -149,5 +159,22 @@ describe('StageRunner: partitions handled together share one produce and one com
     );
     const offsets = await committed(admin, group, input);
     for (let p = 0; p < PARTITIONS; p++) expect(offsets.get(p)).toBe(PER_PARTITION - hold);
+  }, 120_000);
+
+  test('what a tick lets go of is committed without new input', async () => {
+    const hold = 7;
+    const { kafka, admin, runner, stage, output, input, group } = await setUp(hold);
+    await runner.start();
+    await readAll(kafka, output, PARTITIONS * PER_PARTITION);
+    await waitFor(async () => {
+      const offsets = await committed(admin, group, input);
+      return offsets.size === PARTITIONS && [...offsets.values()].every((o) => o === PER_PARTITION - hold);
+    }, 'the held-back commit');
+    stage.release();
+    await waitFor(async () => {
+      const offsets = await committed(admin, group, input);
+      return [...offsets.values()].every((o) => o === PER_PARTITION);
+    }, 'the commit after the tick let go');
+    expect(runner.stats.messagesIn).toBe(PARTITIONS * PER_PARTITION);
   }, 120_000);
 });

@@ -82,6 +82,30 @@ describe('DedupStage changelog', () => {
     expect(flushed).toEqual(observations(uninterrupted.tick()));
   });
 
+  it('changes left unwritten when the input pauses are written by the tick once the interval has passed, releasing the commit', () => {
+    const clock = new ManualClock(T0);
+    const stage = newStage(clock);
+    const all = input();
+    stage.handleBatch(topics.reads, 0, all.slice(0, 2)); // the first batch writes at once
+    // A backlog: 3.5 s of event time handled in 0.28 s, so no write and the commit stays at 2, though
+    // the windows that held those reads have long closed.
+    for (let offset = 2; offset < 30; offset += 2) {
+      clock.advance(20_000);
+      const out = stage.handleBatch(topics.reads, 0, all.slice(offset, offset + 2));
+      expect(out.some((r) => r.topic === STATE)).toBe(false);
+    }
+    expect(stage.retainedOffset(topics.reads, 0)).toBe(2);
+    const held = stage.operator.retainedOffset(0)!;
+    expect(held).toBeGreaterThan(2);
+    // Within the interval the tick writes nothing; past it, the pending changes and the offset.
+    expect(stage.tick().some((r) => r.topic === STATE)).toBe(false);
+    clock.advance(1_000_000);
+    const written = stage.tick().filter((r) => r.topic === STATE);
+    expect(written.at(-1)).toMatchObject({ key: '~partition', segmentEnd: true });
+    expect(JSON.parse(written.at(-1)!.value)).toMatchObject({ nextOffset: 30 });
+    expect(stage.retainedOffset(topics.reads, 0)).toBe(held);
+  });
+
   it('refuses an entry of another version with its reason and restores the rest', () => {
     const stage = newStage(new ManualClock(T0));
     stage.changelog!.restore(0, [

@@ -4,7 +4,7 @@ import { prepareRun, toBatches } from '../../../pipeline/accuracy/run-accuracy.j
 import { DedupOperator, type ReaderWindows } from '../../../pipeline/dedup/dedup-operator.js';
 import { LocateStage } from '../../../pipeline/locate/locate-stage.js';
 import { SiteIndex } from '../../../pipeline/site/site-index.js';
-import { decodePallet, encodePallet } from '../../../pipeline/locate/locate-state.js';
+import { decodePallet, encodePallet, META_KEY } from '../../../pipeline/locate/locate-state.js';
 import type { OutputRecord } from '../../../pipeline/runtime/stage.js';
 import { ManualClock } from '../../../runtime/clock.js';
 import pino from 'pino';
@@ -44,25 +44,28 @@ async function observations(seed: number, durationSec: number): Promise<KafkaMes
   }));
 }
 
-async function newStage(): Promise<LocateStage> {
+/** A stage writing its changelog after every batch (interval 0) unless told otherwise. */
+async function newStage(clock = new ManualClock(0), changelogIntervalUs = 0): Promise<LocateStage> {
   const scenario = await loadScenario({});
-  return new LocateStage(
-    kafka,
-    topics,
-    'unit.locate',
-    new SiteIndex(scenario.site),
-    new ManualClock(0),
-    log,
-    {
-      stateTopic: STATE,
-    },
-  );
+  return new LocateStage(kafka, topics, 'unit.locate', new SiteIndex(scenario.site), clock, log, {
+    stateTopic: STATE,
+    changelogIntervalUs,
+  });
 }
 
-function feed(stage: LocateStage, messages: KafkaMessage[], size: number): OutputRecord[] {
+/** Batches of `size`, processing time advancing `stepUs` before each when a clock is given. */
+function feed(
+  stage: LocateStage,
+  messages: KafkaMessage[],
+  size: number,
+  clock?: ManualClock,
+  stepUs = 0,
+): OutputRecord[] {
   const out: OutputRecord[] = [];
-  for (let i = 0; i < messages.length; i += size)
+  for (let i = 0; i < messages.length; i += size) {
+    clock?.advance(stepUs);
     out.push(...stage.handleBatch(topics.observations, 0, messages.slice(i, i + size)));
+  }
   return out;
 }
 
@@ -108,6 +111,46 @@ describe('locate state changelog', () => {
       const combined = results([...before, ...after]);
       expect([...combined].sort()).toEqual([...whole].sort());
     }
+  });
+
+  test('written at most once a second: the commit stops at the last write, and a worker restored from it and fed from the commit emits what one uninterrupted worker does', async () => {
+    const input = await observations(5, 60);
+    const whole = results(feed(await newStage(), input, 97));
+    for (const cut of [Math.floor(input.length / 3), Math.floor((2 * input.length) / 3)]) {
+      const clock = new ManualClock(0);
+      const first = await newStage(clock, 1_000_000);
+      // A batch every 300 ms: a write every fourth batch or so.
+      const before = feed(first, input.slice(0, cut), 97, clock, 300_000);
+      const batches = Math.ceil(cut / 97);
+      const writes = before.filter((r) => r.topic === STATE && r.key === META_KEY).length;
+      expect(writes).toBeGreaterThan(1);
+      expect(writes).toBeLessThan(batches / 2);
+      const commit = first.retainedOffset(topics.observations, 0)!;
+      expect(commit).toBeLessThanOrEqual(cut);
+      // What the changelog holds is exactly what the commit says: nothing after it, nothing missing.
+      const second = await newStage(new ManualClock(0), 1_000_000);
+      second.changelog!.restore(0, compacted(before));
+      expect(second.retainedOffset(topics.observations, 0)).toBe(commit);
+      const after = feed(second, input.slice(commit), 50);
+      expect(second.skippedReplays).toBe(0);
+      const combined = results([...before, ...after]);
+      expect([...combined].sort()).toEqual([...whole].sort());
+    }
+  });
+
+  test('a partition whose input pauses is written by the tick once its interval has passed, and its commit catches up', async () => {
+    const input = await observations(5, 60);
+    const clock = new ManualClock(0);
+    const stage = await newStage(clock, 1_000_000);
+    feed(stage, input.slice(0, 300), 100, clock, 100_000);
+    const end = 300;
+    expect(stage.retainedOffset(topics.observations, 0)).toBeLessThan(end);
+    expect(stage.tick()).toEqual([]);
+    clock.advance(1_000_000);
+    const written = stage.tick();
+    expect(written.some((r) => r.topic === STATE && r.key === META_KEY && r.segmentEnd)).toBe(true);
+    expect(stage.retainedOffset(topics.observations, 0)).toBe(end);
+    expect(stage.tick()).toEqual([]);
   });
 
   test('an observation that comes twice (dedup replaying its open windows) is applied once', async () => {
