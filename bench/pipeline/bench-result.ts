@@ -80,8 +80,12 @@ export interface BenchResult {
    * (left out of the latency). Events stored after the drain watch gave up are in neither.
    */
   eventsMissedByPoll: number;
-  /** The same split where locate produced the event: deciding read → produced, produced → stored. */
-  latencySplitMs: { decide: Percentiles; store: Percentiles };
+  /**
+   * The same split where locate produced the event: deciding read → produced (`decide`), produced →
+   * stored (`store`); and `decide` split where dedup produced the observation holding the deciding
+   * read: read → that observation (`observe`), observation → event (`locate`).
+   */
+  latencySplitMs: { decide: Percentiles; store: Percentiles; observe: Percentiles; locate: Percentiles };
   /**
    * First read of the evidence (the event's `atUs`) → stored: the previous headline, which includes
    * locate's evidence rule waiting for more reads.
@@ -100,20 +104,23 @@ export interface BenchResult {
   bottleneck: string | null;
   /**
    * Latency hop by hop, each from a read (or publish) to a later point: publish → raw topic (broker
-   * queue + bridge), newest read of an observation → observation produced (+ dedup), deciding read →
-   * zone event produced (+ locate, = latencySplitMs.decide), zone event produced → stored (sink, =
+   * queue + bridge); newest read of an observation → observation produced, over every observation
+   * (window summaries wait for their window to close, so this is not the decision's path); deciding
+   * read → its observation produced (+ dedup, = latencySplitMs.observe); deciding read → zone event
+   * produced (+ locate, = latencySplitMs.decide); zone event produced → stored (sink, =
    * latencySplitMs.store).
    */
   latencyHopsMs: {
     publishToRaw: Percentiles;
     readToObservation: Percentiles;
+    decidingReadToObservation: Percentiles;
     readToEvent: Percentiles;
     eventToStored: Percentiles;
   };
   /**
-   * When the headline p99 misses the 1 s goal, the stage that adds most to it at p99: bridge
-   * (publishToRaw), dedup (readToObservation − publishToRaw), locate (readToEvent −
-   * readToObservation) or sink (eventToStored).
+   * When the headline p99 misses the 1 s goal, the stage that adds most to it at p99, along the
+   * decision's path: bridge (publishToRaw), dedup (decidingReadToObservation − publishToRaw), locate
+   * (readToEvent − decidingReadToObservation) or sink (eventToStored).
    */
   latencyBottleneck: string | null;
   /** The issue's goals, as far as this run can tell (see docs/benchmark.md). */

@@ -33,19 +33,36 @@ export function decidingReadUs(
   event: ProducedEvent,
   recordsById: ReadonlyMap<string, readonly EvidenceRecord[]>,
 ): number | undefined {
-  let newest: number | undefined;
+  return decidingRecord(event, recordsById)?.lastSeenUs;
+}
+
+/** The evidence record holding the deciding read (the first such record produced, on a tie). */
+export function decidingRecord(
+  event: ProducedEvent,
+  recordsById: ReadonlyMap<string, readonly EvidenceRecord[]>,
+): EvidenceRecord | undefined {
+  let newest: EvidenceRecord | undefined;
   for (const id of event.evidence)
     for (const r of recordsById.get(id) ?? [])
-      if (r.producedMs <= event.producedMs && (newest === undefined || r.lastSeenUs > newest))
-        newest = r.lastSeenUs;
+      if (
+        r.producedMs <= event.producedMs &&
+        (newest === undefined ||
+          r.lastSeenUs > newest.lastSeenUs ||
+          (r.lastSeenUs === newest.lastSeenUs && r.producedMs < newest.producedMs))
+      )
+        newest = r;
   return newest;
 }
 
 export interface SystemLatency {
   /** Deciding read → zone event stored (the headline `latencyMs`). */
   latency: Percentiles & { events: number };
-  /** Deciding read → produced by locate (`decide`), produced → stored (`store`). */
-  split: { decide: Percentiles; store: Percentiles };
+  /**
+   * Deciding read → produced by locate (`decide`), produced → stored (`store`); `decide` in turn
+   * as deciding read → the observation holding it produced by dedup (`observe`: the reader's batch,
+   * MQTT, bridge, Kafka, dedup) and that observation → the event produced (`locate`).
+   */
+  split: { decide: Percentiles; store: Percentiles; observe: Percentiles; locate: Percentiles };
   /** Stored events left out: not read back from the events topic, or no evidence record found. */
   eventsWithoutDecidingRead: number;
 }
@@ -63,22 +80,31 @@ export function systemLatency(
   const total = newHistogram();
   const decide = newHistogram();
   const store = newHistogram();
+  const observe = newHistogram();
+  const locate = newHistogram();
   let missing = 0;
   for (const [id, { storedMs }] of stored) {
     const event = produced.get(id);
-    const readUs = event && decidingReadUs(event, recordsById);
-    if (event === undefined || readUs === undefined) {
+    const record = event && decidingRecord(event, recordsById);
+    if (event === undefined || record === undefined) {
       missing++;
       continue;
     }
-    const readMs = readUs / 1000;
+    const readMs = record.lastSeenUs / 1000;
     total.recordValue(Math.max(1, Math.round(storedMs - readMs)));
     decide.recordValue(Math.max(1, Math.round(event.producedMs - readMs)));
     store.recordValue(Math.max(1, Math.round(storedMs - event.producedMs)));
+    observe.recordValue(Math.max(1, Math.round(record.producedMs - readMs)));
+    locate.recordValue(Math.max(1, Math.round(event.producedMs - record.producedMs)));
   }
   return {
     latency: { ...percentilesOf(total), events: Number(total.totalCount) },
-    split: { decide: percentilesOf(decide), store: percentilesOf(store) },
+    split: {
+      decide: percentilesOf(decide),
+      store: percentilesOf(store),
+      observe: percentilesOf(observe),
+      locate: percentilesOf(locate),
+    },
     eventsWithoutDecidingRead: missing,
   };
 }

@@ -256,13 +256,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const hops = {
       publishToRaw: raw.publishToRawMs,
       readToObservation: scan.readToObservation,
+      decidingReadToObservation: system.split.observe,
       readToEvent: system.split.decide,
       eventToStored: system.split.store,
     };
     const addedAtP99: Array<[string, number]> = [
       ['bridge', hops.publishToRaw.p99],
-      ['dedup', hops.readToObservation.p99 - hops.publishToRaw.p99],
-      ['locate', hops.readToEvent.p99 - hops.readToObservation.p99],
+      ['dedup', hops.decidingReadToObservation.p99 - hops.publishToRaw.p99],
+      ['locate', hops.readToEvent.p99 - hops.decidingReadToObservation.p99],
       ['sink', hops.eventToStored.p99],
     ];
     const lat = system.latency;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decidingReadUs,
+  decidingRecord,
   evidenceIds,
   systemLatency,
   type EvidenceRecord,
@@ -30,6 +31,17 @@ describe('deciding read', () => {
   it('ignores a summary that arrived after locate produced the event', () => {
     expect(decidingReadUs({ producedMs: 2_000, evidence: ['obs-a'] }, records)).toBe(900_000);
     expect(decidingReadUs({ producedMs: 3_000, evidence: ['obs-a'] }, records)).toBe(1_900_000);
+  });
+
+  it('names the record that holds it, the first produced when two hold the same read', () => {
+    const twice = new Map<string, EvidenceRecord[]>([
+      ['obs-c', [{ producedMs: 1_700, lastSeenUs: 1_500_000 }]],
+      ['obs-b', [{ producedMs: 1_600, lastSeenUs: 1_500_000 }]],
+    ]);
+    expect(decidingRecord({ producedMs: 2_000, evidence: ['obs-c', 'obs-b'] }, twice)).toEqual({
+      producedMs: 1_600,
+      lastSeenUs: 1_500_000,
+    });
   });
 
   it('is unknown without evidence records', () => {
@@ -63,6 +75,10 @@ describe('system latency', () => {
     expect(s.latency.p50).toBe(750);
     expect(s.split.decide.p50).toBe(500);
     expect(s.split.store.p50).toBe(250);
+    // obs-b holds the deciding read: produced by dedup at 1 800 ms, 300 ms after the read; locate
+    // produced the event 200 ms after that.
+    expect(s.split.observe.p50).toBe(300);
+    expect(s.split.locate.p50).toBe(200);
     // e2 has no evidence record, e3 was never read from the events topic.
     expect(s.eventsWithoutDecidingRead).toBe(2);
   });
