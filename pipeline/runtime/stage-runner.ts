@@ -197,6 +197,15 @@ export class StageRunner {
         const commits = this.releasedByTick();
         if (records.length === 0 && commits.length === 0) return;
         this.submit({ records, commits }).catch((err: unknown) => {
+          // Stopping already: the consumer left the group, so a tick's commit that raced the stop
+          // fails. Nothing is committed after it, and the next start replays from the last commit.
+          if (this.stopping) {
+            this.log.warn(
+              { stage: name, err: describeError(err) },
+              'tick output or commit not completed before the stop; replayed on the next start',
+            );
+            return;
+          }
           // The flushed windows are gone from state: committing past them now would lose them.
           this.stopping = true;
           if (this.timer) clearInterval(this.timer);
