@@ -151,9 +151,7 @@ export class DedupStage implements Stage {
       }
     }
     if (this.changes && applied) {
-      const lastUs = this.writtenAtUs.get(partition);
-      if (lastUs === undefined || this.clock.nowUs() - lastUs >= this.changelogIntervalUs)
-        this.writeChangelog(partition, out);
+      if (this.intervalPassed(partition)) this.writeChangelog(partition, out);
     }
     return out;
   }
@@ -185,10 +183,8 @@ export class DedupStage implements Stage {
     }
     // Changes left unwritten when the input paused (the interval had not passed at its last
     // batch): written once it has, so the commit does not wait for the idle flush.
-    const nowUs = this.clock.nowUs();
     for (const [p, readers] of this.unwritten)
-      if (readers.size > 0 && nowUs - (this.writtenAtUs.get(p) ?? 0) >= this.changelogIntervalUs)
-        partitions.add(p);
+      if (readers.size > 0 && this.intervalPassed(p)) partitions.add(p);
     for (const p of [...partitions].sort((a, b) => a - b)) this.writeChangelog(p, out);
     return out;
   }
@@ -211,6 +207,12 @@ export class DedupStage implements Stage {
     let readers = this.unwritten.get(partition);
     if (!readers) this.unwritten.set(partition, (readers = new Set()));
     return readers;
+  }
+
+  /** No write yet, or `changelogIntervalUs` of processing time since the partition's last one. */
+  private intervalPassed(partition: number): boolean {
+    const lastUs = this.writtenAtUs.get(partition);
+    return lastUs === undefined || this.clock.nowUs() - lastUs >= this.changelogIntervalUs;
   }
 
   /** What changed of the partition's readers, then its progress: one segment, applied whole. */
