@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
+import { unpackJson } from '../../pipeline/runtime/packed-records.js';
 import type { EvidenceRecord } from './deciding-read.js';
 import { newHistogram, percentilesOf, type Percentiles } from './latency.js';
 
@@ -16,7 +17,7 @@ export interface ObservationScan {
 }
 
 /**
- * One consume of the whole observations topic after the run: a histogram of every record's delay,
+ * One consume of the whole observations topic after the run: a histogram of every observation's delay,
  * and the records of the `wanted` ids only (the zone events' evidence), so memory is bounded by
  * events × evidence, not by observations.
  */
@@ -45,16 +46,19 @@ export async function scanObservations(
             for (const message of batch.messages) {
               records++;
               if (!message.value) continue;
-              const { id, lastSeenUs } = JSON.parse(message.value.toString('utf8')) as {
+              const producedMs = Number(message.timestamp);
+              // Dedup packs its observations (pipeline/runtime/packed-records.ts).
+              const packed = unpackJson(JSON.parse(message.value.toString('utf8'))) as Array<{
                 id: string;
                 lastSeenUs: number;
-              };
-              const producedMs = Number(message.timestamp);
-              histogram.recordValue(Math.max(1, Math.round(producedMs - lastSeenUs / 1000)));
-              if (!wanted.has(id)) continue;
-              const list = recordsById.get(id);
-              if (list) list.push({ producedMs, lastSeenUs });
-              else recordsById.set(id, [{ producedMs, lastSeenUs }]);
+              }>;
+              for (const { id, lastSeenUs } of packed) {
+                histogram.recordValue(Math.max(1, Math.round(producedMs - lastSeenUs / 1000)));
+                if (!wanted.has(id)) continue;
+                const list = recordsById.get(id);
+                if (list) list.push({ producedMs, lastSeenUs });
+                else recordsById.set(id, [{ producedMs, lastSeenUs }]);
+              }
             }
             if (records >= endOffset) resolve();
             await Promise.resolve();

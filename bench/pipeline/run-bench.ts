@@ -134,8 +134,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       },
       {
         name: 'locate',
-        unit: 'observations',
+        unit: 'observation records',
         usage: () => stageNamed('locate').usage(),
+        produced: () => topicEnd(admin, topics.observations),
         consumed: async () => (await topicEnd(admin, topics.observations)) - (await lagOf('locate')),
         lag: () => lagOf('locate'),
       },
@@ -143,6 +144,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         name: 'sink',
         unit: 'records',
         usage: () => stageNamed('sink').usage(),
+        produced: () => ends(sinkInputs),
         consumed: async () => (await ends(sinkInputs)) - (await lagOf('sink')),
         lag: () => lagOf('sink'),
       },
@@ -226,15 +228,21 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
               (SELECT count(*) FROM ${quoteIdent(schema)}.zone_events) AS events`,
     );
 
-    // Each stage's steady input in read equivalents: its unit × the run's reads per unit.
-    const sinkRecords = await ends(sinkInputs);
-    const readsPer: Record<string, number> = {
-      bridge: raw.reads / Math.max(1, raw.batches),
-      dedup: raw.reads / Math.max(1, raw.batches),
-      locate: raw.reads / Math.max(1, observationsEnd),
-      sink: raw.reads / Math.max(1, sinkRecords),
-    };
-    for (const n of names) underLoad[n]!.steadyReadsPerSec = underLoad[n]!.steadyInPerSec * readsPer[n]!;
+    // Each stage's steady input in read equivalents. Bridge and dedup: batches × the run's reads per
+    // batch. Locate and the sink take packed records (a flush's worth each, not a fixed number of
+    // reads): the stage upstream's steady rate × the share of the arriving records they took.
+    const readsPerBatch = raw.reads / Math.max(1, raw.batches);
+    const upstream: Record<string, string> = { locate: 'dedup', sink: 'locate' };
+    for (const n of names) {
+      const stage = underLoad[n]!;
+      const from = upstream[n];
+      if (from === undefined || stage.steadyOfferedPerSec === undefined) {
+        stage.steadyReadsPerSec = stage.steadyInPerSec * readsPerBatch;
+        continue;
+      }
+      const share = stage.steadyOfferedPerSec > 0 ? stage.steadyInPerSec / stage.steadyOfferedPerSec : 0;
+      stage.steadyReadsPerSec = underLoad[from]!.steadyReadsPerSec * Math.min(1, share);
+    }
     const sustainedReadsPerSec = Math.min(...names.map((n) => underLoad[n]!.steadyReadsPerSec));
 
     const undrained = names.filter((n) => drain[n]!.drainSec === null);
@@ -324,9 +332,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         Math.min(load.batchesSent, MQTT_BASELINE_MAX_MESSAGES),
         options.maxInFlight,
       );
-      // The sink's steady input, in observations (its input is observations, events and alerts).
+      // The sink's steady rate in observations: its read equivalents × the run's observations per read.
       const observationsPerSec =
-        underLoad['sink']!.steadyInPerSec * (observationsEnd / Math.max(1, sinkRecords));
+        underLoad['sink']!.steadyReadsPerSec * (Number(counts?.observations ?? 0) / Math.max(1, raw.reads));
       result.baselines = {
         kafkaConsumeReadsPerSec: raw.readsPerSec,
         copyRowsPerSec: copy.rowsPerSec,

@@ -10,6 +10,12 @@ export interface StageProbe {
   consumed(): Promise<number>;
   /** Input not yet taken. */
   lag(): Promise<number>;
+  /**
+   * Input that has arrived so far (records on the stage's input topics). Given for stages whose
+   * records are packed (a record holds a flush's worth of observations, not a fixed number of
+   * reads): their rate in reads is the share of arriving input they took, see `steadyOfferedPerSec`.
+   */
+  produced?(): Promise<number>;
   /** The stage's process usage, for its CPU (fails naming the stage if it has died). */
   usage(): Promise<ProcessUsage>;
 }
@@ -30,6 +36,8 @@ export interface StageLoadStats {
    * least of these.
    */
   steadyReadsPerSec: number;
+  /** With `produced`: input arriving per second, in the same window and unit as `steadyInPerSec`. */
+  steadyOfferedPerSec?: number;
   peakLag: number;
   /**
    * Slope of the lag over the second half of the load (least squares), per second. Near 0: the
@@ -46,6 +54,7 @@ interface Sample {
   atMs: number;
   lag: number;
   consumed: number;
+  produced: number;
 }
 
 /**
@@ -107,6 +116,12 @@ export class StageMonitor {
           slopePerSec(secondHalf, (s) => s.consumed),
         ),
         steadyReadsPerSec: 0,
+        ...(p.produced && {
+          steadyOfferedPerSec: Math.max(
+            0,
+            slopePerSec(secondHalf, (s) => s.produced),
+          ),
+        }),
         peakLag: Math.max(0, ...samples.map((s) => s.lag)),
         lagGrowthPerSec: slopePerSec(secondHalf, (s) => s.lag),
         cpuCores: cpuSec / wallSec,
@@ -117,8 +132,8 @@ export class StageMonitor {
 
   private async sample(): Promise<void> {
     for (const p of this.probes) {
-      const [lag, consumed] = await Promise.all([p.lag(), p.consumed()]);
-      this.samples.get(p.name)!.push({ atMs: Date.now(), lag, consumed });
+      const [lag, consumed, produced] = await Promise.all([p.lag(), p.consumed(), p.produced?.() ?? 0]);
+      this.samples.get(p.name)!.push({ atMs: Date.now(), lag, consumed, produced });
     }
   }
 }

@@ -48,6 +48,8 @@ export interface DedupStageOptions extends DedupOptions {
 export class DedupStage implements Stage {
   readonly name = 'dedup';
   readonly inputs: string[];
+  /** Observations go packed, one record per partition per flush (pipeline/runtime/packed-records.ts). */
+  readonly packedOutputs: readonly string[];
   readonly operator: DedupOperator;
   /** READER_DOWN: readers are keyed by reader here, so their health is watched where their reads land. */
   readonly health: ReaderHealth;
@@ -80,6 +82,7 @@ export class DedupStage implements Stage {
     this.log = options.log ?? createLogger('pipeline', { stage: 'dedup' });
     // Reader status has one partition: whichever worker owns it raises the status alerts, once.
     this.inputs = [topics.reads, topics.readerStatus];
+    this.packedOutputs = [topics.observations];
     this.operator = new DedupOperator(site, clock, new MemoryStateStore<ReaderWindows>(), options);
     this.health = new ReaderHealth(clock, options.readerHealth);
     const stateTopic = options.stateTopic;

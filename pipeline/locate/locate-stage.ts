@@ -15,7 +15,7 @@ import { CustomsTable } from '../rules/customs-table.js';
 import { PalletTimers, type PalletTimerState } from '../rules/pallet-timers.js';
 import { ZoneRules } from '../rules/zone-rules.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
-import { decodeObservation } from '../runtime/decode-record.js';
+import { decodeObservations } from '../runtime/decode-record.js';
 import type { OutputRecord, Stage, StageChangelog } from '../runtime/stage.js';
 import type { SiteIndex } from '../site/site-index.js';
 import { LocateOperator, type LocateOptions, type PalletState } from './locate-operator.js';
@@ -164,25 +164,28 @@ export class LocateStage implements Stage {
       }
       state.nextOffset = offset + 1;
       this.dirty.add(partition);
-      const observation = decodeObservation(message.value);
-      if (!observation.ok) {
-        out.push(this.reject(message, observation.code, observation.reason));
-        continue;
-      }
-      const obs = observation.value;
-      // Dedup replays its open windows after a crash: the same observation may come twice.
-      if (this.isReplayed(state, obs, state.operator.isFirstRead(obs))) continue;
-      touched.add(obs.epc);
-      state.timers.seen(obs.epc, obs.site, partition, obs.lastSeenUs);
-      for (const event of state.operator.ingest(obs)) this.emit(state, event, out);
-      // DWELL_EXCEEDED and MISSING: event-time timers this partition's watermark has now passed.
-      // Fired per record (not per fetched batch), so that batch boundaries do not change the output.
-      for (const alert of state.timers.fire()) {
-        if (alert.epc) touched.add(alert.epc);
-        out.push(this.alertRecord(alert));
+      // Dedup packs a flush's observations per partition (pipeline/runtime/packed-records.ts).
+      for (const observation of decodeObservations(message.value)) {
+        if (!observation.ok) {
+          out.push(this.reject(observation.code, observation.reason, observation.payload));
+          continue;
+        }
+        const obs = observation.value;
+        // Dedup replays its open windows after a crash: the same observation may come twice.
+        if (this.isReplayed(state, obs, state.operator.isFirstRead(obs))) continue;
+        touched.add(obs.epc);
+        state.timers.seen(obs.epc, obs.site, partition, obs.lastSeenUs);
+        for (const event of state.operator.ingest(obs)) this.emit(state, event, out);
+        // DWELL_EXCEEDED and MISSING: event-time timers this partition's watermark has now passed.
+        // Fired per observation (not per record or fetched batch), so that how dedup packed them
+        // does not change the output.
+        for (const alert of state.timers.fire()) {
+          if (alert.epc) touched.add(alert.epc);
+          out.push(this.alertRecord(alert));
+        }
       }
       // A segment of the changelog is bounded (the broker's request limit) and consistent on its
-      // own: the entries as of this record, then the partition's progress up to it.
+      // own: the entries as of this record (all of its observations), then the partition's progress up to it.
       if (this.changelog && touched.size >= SEGMENT_PALLETS) this.writeChangelog(partition, state, out);
     }
     if (this.changelog && this.dirty.has(partition) && this.intervalPassed(partition))
@@ -362,12 +365,12 @@ export class LocateStage implements Stage {
     }
   }
 
-  private reject(message: KafkaMessage, code: string, reason: string): OutputRecord {
+  private reject(code: string, reason: string, payload: Buffer | string | null): OutputRecord {
     return deadLetterRecord(this.topics.dlq, {
       stage: 'locate',
       code,
       reason,
-      payload: message.value,
+      payload,
       atUs: this.clock.nowUs(),
     });
   }

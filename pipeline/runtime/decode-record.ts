@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { describeError } from '../../runtime/errors.js';
 import { Observation, ReadBatch, toSchemaError } from '../../schemas/index.js';
+import { unpackJson } from './packed-records.js';
 
 /** A Kafka record's value decoded against its contract, or why it could not be. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; code: string; reason: string };
@@ -42,13 +43,35 @@ export function decodeReadBatch(value: Buffer | null): Decoded<ReadBatch> {
 }
 
 /**
- * An observation record, for locate: the same reasoning as `decodeReadBatch` (the schema parse was
- * a quarter of locate's decode and a tenth of its CPU, profile of 2026-11-26 with
- * bench/locate-throughput.ts).
+ * An observations record: dedup packs the observations of one flush and partition into one
+ * record (pipeline/runtime/packed-records.ts); a record holding one observation is read as well.
+ * Each element is checked on its own, so one bad observation is refused without its neighbours.
+ * The same reasoning as `decodeReadBatch`: the schema parse was a quarter of locate's decode and a
+ * tenth of its CPU (profile of 2026-11-26 with bench/locate-throughput.ts).
  */
-export function decodeObservation(value: Buffer | null): Decoded<Observation> {
-  return decodeRecord(Observation, 'Observation', value, isPlainObservation);
+export function decodeObservations(value: Buffer | null): DecodedElement<Observation>[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(value?.toString('utf8') ?? '');
+  } catch (err) {
+    const reason = `Observation is not JSON: ${describeError(err)}`;
+    return [{ ok: false, code: 'BT_NOT_JSON', reason, payload: value }];
+  }
+  const packed = Array.isArray(json);
+  return unpackJson(json).map((element, i): DecodedElement<Observation> => {
+    if (isPlainObservation(element)) return { ok: true, value: element as Observation };
+    const parsed = Observation.safeParse(element);
+    if (parsed.success) return { ok: true, value: parsed.data };
+    const error = toSchemaError(packed ? `Observation[${i}]` : 'Observation', parsed.error);
+    // A packed record's bad element is dead-lettered alone: its neighbours were taken.
+    const payload = packed ? JSON.stringify(element) : value;
+    return { ok: false, code: 'BT_SCHEMA_INVALID', reason: error.message, payload };
+  });
 }
+
+/** One message of a packed record, decoded, or why not with the bytes to dead-letter. */
+export type DecodedElement<T> =
+  { ok: true; value: T } | { ok: false; code: string; reason: string; payload: Buffer | string | null };
 
 // Mirrors schemas/read-batch.ts, tag-read.ts, observation.ts and primitives.ts;
 // tests/unit/pipeline/decode-record.test.ts holds them to the schemas on valid and invalid input.

@@ -4,6 +4,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { stageMessagesInTotal, stageRecordsOutTotal } from '../../runtime/metrics.js';
 import { readPartitionsToEnd } from './changelog.js';
 import { retryKafkaStart } from './kafka-start-retry.js';
+import { packRecords } from './packed-records.js';
 import { createStageProducer } from './producer.js';
 import type { OutputRecord, Stage } from './stage.js';
 
@@ -95,6 +96,15 @@ export class StageRunner {
         beforeRetry: () => stage.stop?.(),
       });
     }
+    for (const topic of this.stage.packedOutputs ?? [])
+      this.partitionCounts.set(
+        topic,
+        await retryKafkaStart(
+          `${name}: partitions of ${topic}`,
+          () => partitionCount(this.kafka, topic),
+          retry,
+        ),
+      );
     const producer = createStageProducer(this.kafka);
     await retryKafkaStart(`${name}: producer connect`, () => producer.connect(), retry);
     this.producer = producer;
@@ -222,6 +232,8 @@ export class StageRunner {
   }
 
   private readonly ownedPartitions = new Map<string, number[]>();
+  /** Packed output topics' partition counts, read once at start (a key's partition depends on it). */
+  private readonly partitionCounts = new Map<string, number>();
   /** Partitions gained since the last restore: their state is read from the changelog first. */
   private readonly toRestore = new Set<number>();
 
@@ -386,7 +398,7 @@ export class StageRunner {
   private async sendRequest(records: OutputRecord[]): Promise<void> {
     if (records.length === 0 || !this.producer) return;
     const byTopic = new Map<string, TopicMessages>();
-    for (const r of records) {
+    for (const r of this.partitionCounts.size > 0 ? this.packed(records) : records) {
       let t = byTopic.get(r.topic);
       if (!t) {
         t = { topic: r.topic, messages: [] };
@@ -400,5 +412,35 @@ export class StageRunner {
     await this.producer.sendBatch({ topicMessages: [...byTopic.values()], acks: -1 });
     this.stats.recordsOut += records.length;
     stageRecordsOutTotal.inc({ stage: this.stage.name }, records.length);
+  }
+
+  /** Records of packed topics packed per partition, in order; the rest as they are. */
+  private packed(records: OutputRecord[]): OutputRecord[] {
+    const toPack = new Map<string, OutputRecord[]>();
+    const out: OutputRecord[] = [];
+    for (const r of records) {
+      if (!this.partitionCounts.has(r.topic)) {
+        out.push(r);
+        continue;
+      }
+      let list = toPack.get(r.topic);
+      if (!list) toPack.set(r.topic, (list = []));
+      list.push(r);
+    }
+    for (const [topic, list] of toPack) out.push(...packRecords(list, this.partitionCounts.get(topic)!));
+    return out;
+  }
+}
+
+async function partitionCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    const count = meta.topics[0]?.partitions.length ?? 0;
+    if (count === 0) throw new Error(`topic ${topic} has no partitions`);
+    return count;
+  } finally {
+    await admin.disconnect();
   }
 }

@@ -52,6 +52,11 @@ export interface Stage {
   tick?(): OutputRecord[];
   /** Partitions this worker no longer owns: drop their state. */
   onRevoked?(topic: string, partitions: number[]): void;
+  /**
+   * Output topics the runner packs (pipeline/runtime/packed-records.ts): the records a flush
+   * produces to one partition of such a topic go as one record holding a JSON array of their values.
+   */
+  readonly packedOutputs?: readonly string[];
   /** Durable state restored on assignment (optional; stages without one keep working unchanged). */
   readonly changelog?: StageChangelog;
   /** Extra work on start (e.g. loading a global table) and on stop. */

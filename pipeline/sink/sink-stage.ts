@@ -17,7 +17,7 @@ import {
   type SiteLayout,
 } from '../../schemas/index.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
-import { decodeObservation, decodeRecord, type Decoded } from '../runtime/decode-record.js';
+import { decodeObservations, decodeRecord } from '../runtime/decode-record.js';
 import type { OutputRecord, Stage } from '../runtime/stage.js';
 import { createPool } from './database.js';
 import { DatabaseError } from './db-errors.js';
@@ -124,9 +124,8 @@ export class SinkStage implements Stage {
     const rejected: OutputRecord[] = [];
     const batch: SinkBatch = {};
     const t = this.topics;
-    // Observations are most of the sink's input: the hand-written check locate uses, then the schema.
-    if (topic === t.observations)
-      batch.observations = this.parseAll(messages, Observation, 'Observation', rejected, decodeObservation);
+    // Observations are most of the sink's input: packed records, the hand-written check locate uses.
+    if (topic === t.observations) batch.observations = this.parseObservations(messages, rejected);
     else if (topic === t.events) batch.zoneEvents = this.parseAll(messages, ZoneEvent, 'ZoneEvent', rejected);
     else if (topic === t.alerts) batch.alerts = this.parseAll(messages, Alert, 'Alert', rejected);
     else if (topic === t.readerStatus)
@@ -189,16 +188,43 @@ export class SinkStage implements Stage {
     return rejected;
   }
 
+  private parseObservations(messages: KafkaMessage[], rejected: OutputRecord[]): Observation[] {
+    const out: Observation[] = [];
+    for (const m of messages) {
+      for (const decoded of decodeObservations(m.value)) {
+        if (decoded.ok) {
+          out.push(decoded.value);
+          continue;
+        }
+        this.log.warn(
+          { epc: m.key?.toString('utf8'), offset: m.offset, code: decoded.code, reason: decoded.reason },
+          'record refused by the sink',
+        );
+        rejected.push(this.deadLetter(decoded.code, decoded.reason, decoded.payload));
+      }
+    }
+    return out;
+  }
+
+  private deadLetter(code: string, reason: string, payload: Buffer | string | null): OutputRecord {
+    return deadLetterRecord(this.topics.dlq, {
+      stage: 'sink',
+      code,
+      reason,
+      payload,
+      atUs: this.clock.nowUs(),
+    });
+  }
+
   private parseAll<S extends z.ZodType>(
     messages: KafkaMessage[],
     schema: S,
     name: string,
     rejected: OutputRecord[],
-    decode: (value: Buffer | null) => Decoded<z.output<S>> = (value) => decodeRecord(schema, name, value),
   ): Array<z.output<S>> {
     const out: Array<z.output<S>> = [];
     for (const m of messages) {
-      const decoded = decode(m.value);
+      const decoded = decodeRecord(schema, name, m.value);
       if (decoded.ok) {
         out.push(decoded.value);
         continue;
@@ -209,15 +235,7 @@ export class SinkStage implements Stage {
         { [keyField]: m.key?.toString('utf8'), offset: m.offset, code: decoded.code, reason: decoded.reason },
         'record refused by the sink',
       );
-      rejected.push(
-        deadLetterRecord(this.topics.dlq, {
-          stage: 'sink',
-          code: decoded.code,
-          reason: decoded.reason,
-          payload: m.value,
-          atUs: this.clock.nowUs(),
-        }),
-      );
+      rejected.push(this.deadLetter(decoded.code, decoded.reason, m.value));
     }
     return out;
   }

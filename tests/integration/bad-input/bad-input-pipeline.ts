@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { expect } from 'vitest';
+import { unpackJson } from '../../../pipeline/runtime/packed-records.js';
 import { DeadLetter, Observation, ReadBatch, kafkaTopics } from '../../../schemas/index.js';
 import { spawnBondtrack, type CliProcess } from '../../helpers/cli-process.js';
 import { testServices, uniqueName } from '../../helpers/services.js';
@@ -20,6 +21,9 @@ export interface BadInputPipeline {
 
 const parse = <T>(schema: { parse(v: unknown): T }, messages: KafkaMessage[]): T[] =>
   messages.map((m) => schema.parse(JSON.parse(m.value!.toString('utf8'))));
+/** Observations records are packed (pipeline/runtime/packed-records.ts): every element counts. */
+const parsePacked = <T>(schema: { parse(v: unknown): T }, messages: KafkaMessage[]): T[] =>
+  messages.flatMap((m) => unpackJson(JSON.parse(m.value!.toString('utf8'))).map((v) => schema.parse(v)));
 
 /**
  * `bondtrack pipeline <stages>` on a site id of its own (so that nobody else's MQTT messages reach
@@ -63,7 +67,7 @@ export async function startBadInputPipeline(
     opsUrl,
     deadLetters: () => parse(DeadLetter, collected.get(topics.dlq)!),
     batches: () => parse(ReadBatch, collected.get(topics.reads)!),
-    observations: () => parse(Observation, collected.get(topics.observations)!),
+    observations: () => parsePacked(Observation, collected.get(topics.observations)!),
     async assertAlive() {
       expect(cli.child.exitCode).toBeNull();
       expect(cli.child.signalCode).toBeNull();

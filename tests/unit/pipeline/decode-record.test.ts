@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  decodeObservation,
+  decodeObservations,
   decodeReadBatch,
   isPlainObservation,
   isPlainReadBatch,
@@ -174,12 +174,26 @@ describe('the quick Observation check', () => {
   });
 
   it('leaves the codes and reasons of bad records to the schema', () => {
-    const bad = decodeObservation(Buffer.from(JSON.stringify({ ...observation, lastSeenUs: 1 })));
+    const [bad] = decodeObservations(Buffer.from(JSON.stringify({ ...observation, lastSeenUs: 1 })));
     expect(bad).toMatchObject({ ok: false, code: 'BT_SCHEMA_INVALID' });
-    expect(!bad.ok && bad.reason).toMatch(/lastSeenUs/);
-    expect(decodeObservation(Buffer.from('nope'))).toMatchObject({ ok: false, code: 'BT_NOT_JSON' });
+    expect(!bad!.ok && bad!.reason).toMatch(/lastSeenUs/);
+    expect(decodeObservations(Buffer.from('nope'))).toMatchObject([{ ok: false, code: 'BT_NOT_JSON' }]);
     // An unknown key is stripped by the schema, not refused.
-    const extra = decodeObservation(Buffer.from(JSON.stringify({ ...observation, extra: 1 })));
-    expect(extra).toEqual({ ok: true, value: observation });
+    const extra = decodeObservations(Buffer.from(JSON.stringify({ ...observation, extra: 1 })));
+    expect(extra).toEqual([{ ok: true, value: observation }]);
+  });
+
+  it('reads a packed record element by element, refusing only the bad ones with their own payload', () => {
+    const second = { ...observation, id: 'f'.repeat(32), count: 7 };
+    const broken = { ...observation, antenna: 0 };
+    const decoded = decodeObservations(Buffer.from(JSON.stringify([observation, broken, second])));
+    expect(decoded).toHaveLength(3);
+    expect(decoded[0]).toEqual({ ok: true, value: observation });
+    expect(decoded[2]).toEqual({ ok: true, value: second });
+    expect(decoded[1]).toMatchObject({ ok: false, code: 'BT_SCHEMA_INVALID' });
+    const refused = decoded[1]!;
+    expect(!refused.ok && refused.reason).toMatch(/Observation\[1\].*antenna/);
+    expect(!refused.ok && JSON.parse(String(refused.payload))).toEqual(broken);
+    expect(decodeObservations(Buffer.from('[]'))).toEqual([]);
   });
 });
