@@ -67,6 +67,11 @@ export interface BenchResult {
   lost: number;
   duplicated: number;
   observationsStored: number;
+  /**
+   * Reads the stored observations account for (the sum of their `count`): equal to the raw topic's
+   * reads when every read is counted once (first reads are not stored, their window summaries are).
+   */
+  readsInObservations: number;
   zoneEventsStored: number;
   /**
    * System latency: the deciding read (the newest read of the evidence locate decided on) → zone

@@ -35,6 +35,7 @@ export function formatReport(r: BenchResult): string {
     ['lost', fmt(r.lost)],
     ['duplicated batches', fmt(r.duplicated)],
     ['observations stored', fmt(r.observationsStored)],
+    ['reads the stored observations count', fmt(r.readsInObservations)],
     ['zone events stored', fmt(r.zoneEventsStored)],
     [
       'deciding read → stored event p50 / p95 / p99 ms',

@@ -223,8 +223,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const system = systemLatency(latency.stored, eventTimes.eventsById, scan.recordsById);
     const {
       rows: [counts],
-    } = await pool.query<{ observations: string; events: string }>(
+    } = await pool.query<{ observations: string; reads: string | null; events: string }>(
       `SELECT (SELECT count(*) FROM ${quoteIdent(schema)}.observations) AS observations,
+              (SELECT sum(count) FROM ${quoteIdent(schema)}.observations) AS reads,
               (SELECT count(*) FROM ${quoteIdent(schema)}.zone_events) AS events`,
     );
 
@@ -296,6 +297,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       lost,
       duplicated: raw.duplicatedBatchIds,
       observationsStored: Number(counts?.observations ?? 0),
+      readsInObservations: Number(counts?.reads ?? 0),
       zoneEventsStored: Number(counts?.events ?? 0),
       latencyMs: lat,
       eventsWithoutDecidingRead: system.eventsWithoutDecidingRead,

@@ -202,6 +202,7 @@ export class DedupOperator {
             batch,
             read,
             deterministicId('first', batch.readerId, read.antenna, read.epc, startUs),
+            'first',
           ),
         );
       }

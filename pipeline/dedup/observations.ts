@@ -22,6 +22,7 @@ export function windowObservation(
     firstSeenUs: w.firstSeenUs,
     lastSeenUs: w.lastSeenUs,
     count: w.count,
+    kind: 'window',
   };
   const zone = site?.antenna(readerId, w.antenna)?.zone;
   if (zone !== undefined) obs.zone = zone;
@@ -46,7 +47,7 @@ export function lateObservation(
     from.partition,
     from.offset,
   );
-  return singleReadObservation(site, batch, read, id);
+  return singleReadObservation(site, batch, read, id, 'late');
 }
 
 /** One read as an observation of its own (a late read, or a first read emitted at once). */
@@ -55,6 +56,7 @@ export function singleReadObservation(
   batch: ReadBatch,
   read: TagRead,
   id: string,
+  kind: 'first' | 'late',
 ): Observation {
   const obs: Observation = {
     v: 1,
@@ -66,6 +68,7 @@ export function singleReadObservation(
     firstSeenUs: read.seenAtUs,
     lastSeenUs: read.seenAtUs,
     count: read.count,
+    kind,
   };
   const zone = site?.antenna(batch.readerId, read.antenna)?.zone;
   if (zone !== undefined) obs.zone = zone;

@@ -180,6 +180,10 @@ export function isPlainObservation(json: unknown): boolean {
     if (!isNumber(o.meanRssiDbm, -128, 20)) return false;
     keys++;
   }
+  if (o.kind !== undefined) {
+    if (o.kind !== 'window' && o.kind !== 'first' && o.kind !== 'late') return false;
+    keys++;
+  }
   // Unknown keys would be stripped by the schema: leave those to it.
   return Object.keys(o).length === keys;
 }

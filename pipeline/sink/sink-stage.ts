@@ -52,7 +52,7 @@ export class SinkStage implements Stage {
   private pool: Pool | undefined;
   private upkeep: NodeJS.Timeout | undefined;
   private upkeepRuns = 0;
-  readonly counters = { rowsWritten: 0, duplicatesSkipped: 0, rejected: 0 };
+  readonly counters = { rowsWritten: 0, duplicatesSkipped: 0, rejected: 0, firstReadsSkipped: 0 };
 
   constructor(
     private readonly topics: KafkaTopics,
@@ -193,7 +193,10 @@ export class SinkStage implements Stage {
     for (const m of messages) {
       for (const decoded of decodeObservations(m.value)) {
         if (decoded.ok) {
-          out.push(decoded.value);
+          // A first read is in its window's summary, which follows: stored too, it would count the
+          // read twice (the rollups sum `count`) and double the rows for nothing locate has not used.
+          if (decoded.value.kind === 'first') this.counters.firstReadsSkipped++;
+          else out.push(decoded.value);
           continue;
         }
         this.log.warn(

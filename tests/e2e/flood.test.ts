@@ -49,6 +49,9 @@ describe('reader flood through bridge, dedup, locate and sink', () => {
     // was still behind when the watch ended.
     expect(result.observationsStored).toBeGreaterThan(0);
     expect(result.zoneEventsStored).toBeGreaterThan(0);
+    // Each read is counted once in storage: window summaries are stored, the first reads they
+    // include are not (a late read is an observation of its own, counted once too).
+    expect(result.readsInObservations).toBe(result.readsInRawTopic);
     expect(Object.values(result.drain).map((d) => d.drainSec)).not.toContain(null);
     // Every stage took input under load and used CPU, and the bottleneck verdict names a stage or none.
     expect(Object.keys(result.stages).sort()).toEqual(['bridge', 'dedup', 'locate', 'sink']);

@@ -159,6 +159,28 @@ describe('DedupOperator', () => {
     expect(firsts(batch('R1', [read(EPC1, 1, T0 + 1_300_000)]), 2)).toEqual([]);
   });
 
+  it('says which kind each observation is, as its id does: first read, window summary, late read', () => {
+    const { op } = setup({ emitFirstRead: true });
+    const out = [
+      ...op.ingest(batch('R1', [read(EPC1, 1, T0 + 300_000), read(EPC1, 1, T0 + 600_000)]), {
+        partition: 0,
+        offset: 0,
+      }),
+      // Closes the first window (watermark 3.5 s − 2 s lateness) and opens another.
+      ...op.ingest(batch('R1', [read(EPC1, 1, T0 + 3_500_000)]), { partition: 0, offset: 1 }),
+      // Its window is long closed: a late read.
+      ...op.ingest(batch('R1', [read(EPC1, 1, T0 + 100_000)]), { partition: 0, offset: 2 }),
+    ];
+    const kinds = out.map((o) => [o.kind, o.id]);
+    expect(kinds).toEqual([
+      ['first', deterministicId('first', 'R1', 1, EPC1, T0)],
+      ['first', deterministicId('first', 'R1', 1, EPC1, T0 + 3_000_000)],
+      ['window', deterministicId('obs', 'R1', 1, EPC1, T0)],
+      ['late', deterministicId('late', 'R1', 1, EPC1, T0 + 100_000, 0, 2)],
+    ]);
+    for (const o of out) expect(Observation.parse(o)).toEqual(o);
+  });
+
   it('treats a tag back in view after the gap as a first read again, and a duplicate as none', () => {
     const { op } = setup({ emitFirstRead: true, firstReadGapUs: 5_000_000 });
     const firsts = (b: ReadBatch, offset: number) =>

@@ -190,6 +190,27 @@ describe('LocateOperator', () => {
     expect(placed.map((e) => [e.kind, e.toZone, e.atUs])).toEqual([['ARRIVED', 'A', T0 + 100_000]]);
   });
 
+  it('tells first reads from summaries by their kind when they carry one, as by their id before', () => {
+    const withKinds = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    const byIds = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    const inputs: Observation[] = [
+      firstRead(1, 'A', T0 + 100_000),
+      obs('R1', 1, 'A', T0, -55),
+      obs('R1', 1, 'A', T0 + S, -55),
+      firstRead(1, 'A', T0 + S + 100_000),
+    ];
+    // firstRead() makes count-1 observations, obs() count-3 summaries.
+    const kinds = inputs.map((o): Observation => ({ ...o, kind: o.count === 1 ? 'first' : 'window' }));
+    const a = kinds.flatMap((o) => withKinds.ingest(o));
+    const b = inputs.flatMap((o) => byIds.ingest(o));
+    expect(a.map((e) => [e.kind, e.toZone, e.atUs])).toEqual([['ARRIVED', 'A', T0 + 100_000]]);
+    expect(a).toEqual(b);
+    // The kind is what counts: a summary that says it is one is skipped whatever its id.
+    const trusting = new LocateOperator(smallSite, new MemoryStateStore<PalletState>());
+    const asSummaries = inputs.map((o): Observation => ({ ...o, kind: 'window' }));
+    expect(asSummaries.flatMap((o) => trusting.ingest(o))).toEqual([]);
+  });
+
   it('moves on one sure read once the current zone has gone quiet, but not on a cross-read or while it is read', () => {
     const op = new LocateOperator(smallSite, new MemoryStateStore<PalletState>(), { minEvidence: 3 });
     // In A for 10 s: the antenna learns how strongly it reads its own pallets (-55 dBm).
