@@ -196,12 +196,14 @@ export class DedupOperator {
         continue;
       }
       if (this.emitFirstRead && this.isFirstRead(reader, read, startUs)) {
+        // Under its window's id: the summary that follows is the same observation, final. The sink
+        // stores that one only, and the events whose evidence names this id find it stored.
         out.push(
           singleReadObservation(
             this.site,
             batch,
             read,
-            deterministicId('first', batch.readerId, read.antenna, read.epc, startUs),
+            deterministicId('obs', batch.readerId, read.antenna, read.epc, startUs),
             'first',
           ),
         );

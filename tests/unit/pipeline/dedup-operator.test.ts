@@ -129,7 +129,7 @@ describe('DedupOperator', () => {
     });
     expect(first).toHaveLength(1);
     expect(Observation.parse(first[0])).toMatchObject({
-      id: deterministicId('first', 'R1', 1, EPC1, T0),
+      id: deterministicId('obs', 'R1', 1, EPC1, T0),
       count: 1,
       firstSeenUs: T0 + 100,
       lastSeenUs: T0 + 100,
@@ -150,11 +150,11 @@ describe('DedupOperator', () => {
         .filter((o) => o.id.length > 0 && o.count === 1 && o.firstSeenUs === o.lastSeenUs);
     expect(
       firsts(batch('R1', [read(EPC1, 1, T0 + 300_000), read(EPC1, 1, T0 + 300_100)]), 0).map((o) => o.id),
-    ).toEqual([deterministicId('first', 'R1', 1, EPC1, T0)]);
+    ).toEqual([deterministicId('obs', 'R1', 1, EPC1, T0)]);
     // Next window: its opening read is emitted; an out-of-order read into the first window is not.
     expect(
       firsts(batch('R1', [read(EPC1, 1, T0 + 1_300_000), read(EPC1, 1, T0 + 200_000)]), 1).map((o) => o.id),
-    ).toEqual([deterministicId('first', 'R1', 1, EPC1, T0 + 1_000_000)]);
+    ).toEqual([deterministicId('obs', 'R1', 1, EPC1, T0 + 1_000_000)]);
     // A duplicate batch (the same reads again) opens nothing new.
     expect(firsts(batch('R1', [read(EPC1, 1, T0 + 1_300_000)]), 2)).toEqual([]);
   });
@@ -173,8 +173,9 @@ describe('DedupOperator', () => {
     ];
     const kinds = out.map((o) => [o.kind, o.id]);
     expect(kinds).toEqual([
-      ['first', deterministicId('first', 'R1', 1, EPC1, T0)],
-      ['first', deterministicId('first', 'R1', 1, EPC1, T0 + 3_000_000)],
+      // A first read carries its window's id: the summary is the same observation, final.
+      ['first', deterministicId('obs', 'R1', 1, EPC1, T0)],
+      ['first', deterministicId('obs', 'R1', 1, EPC1, T0 + 3_000_000)],
       ['window', deterministicId('obs', 'R1', 1, EPC1, T0)],
       ['late', deterministicId('late', 'R1', 1, EPC1, T0 + 100_000, 0, 2)],
     ]);
@@ -188,7 +189,7 @@ describe('DedupOperator', () => {
     expect(firsts(batch('R1', [read(EPC1, 1, T0), read(EPC1, 1, T0 + 50)]), 0)).toHaveLength(1);
     expect(firsts(batch('R1', [read(EPC1, 1, T0 + 4_000_000)]), 1)).toHaveLength(0);
     const back = firsts(batch('R1', [read(EPC1, 1, T0 + 10_000_000)]), 2);
-    expect(back.map((o) => o.id)).toContain(deterministicId('first', 'R1', 1, EPC1, T0 + 10_000_000));
+    expect(back.map((o) => o.id)).toContain(deterministicId('obs', 'R1', 1, EPC1, T0 + 10_000_000));
   });
 
   it('corrects a reader clock running 2 s ahead of the broker, so its windows land where they belong', () => {
