@@ -80,11 +80,8 @@ export interface BenchResult {
   latencyMs: Percentiles & { events: number };
   /** Stored events whose deciding read could not be found (not in the events topic or no evidence). */
   eventsWithoutDecidingRead: number;
-  /**
-   * Events stored by the end of the drain that the 100 ms poll never saw, so without a stored time
-   * (left out of the latency). Events stored after the drain watch gave up are in neither.
-   */
-  eventsMissedByPoll: number;
+  /** Stored events without a stored time (`zone_events.stored_at`, migration 0007): left out. */
+  eventsWithoutStoredTime: number;
   /**
    * The same split where locate produced the event: deciding read → produced (`decide`), produced →
    * stored (`store`); and `decide` split where dedup produced the observation holding the deciding

@@ -15,7 +15,7 @@ import { groupLag, topicEnd } from './consumer-lag.js';
 import { evidenceIds, systemLatency } from './deciding-read.js';
 import { watchDrain } from './drain.js';
 import { EventTimestamps } from './event-timestamps.js';
-import { ZoneEventLatency } from './latency.js';
+import { readStoredEvents } from './latency.js';
 import { generateLoad } from './load-generator.js';
 import { scanObservations } from './observation-delays.js';
 import { startPrivateBroker, type PrivateBroker } from './private-mosquitto.js';
@@ -70,7 +70,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
   const stages: StageProcess[] = [];
   const eventTimes = new EventTimestamps(kafka, topics.events);
-  let latency: ZoneEventLatency | undefined;
   let broker: PrivateBroker | undefined;
   try {
     if (options.broker === 'private') {
@@ -103,8 +102,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
 
     const startUs = Date.now() * 1000;
-    latency = new ZoneEventLatency(pool, schema, siteId, startUs);
-    latency.start();
     await eventTimes.start();
     const total = capacity
       ? options.durationSec
@@ -199,7 +196,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const died = stages.filter((s) => !s.running);
     if (died.length > 0)
       throw new Error(`stage ${died[0]!.stage} exited during the run:\n${died[0]!.tail()}`);
-    await latency.stop();
+    const storedEvents = await readStoredEvents(pool, schema, siteId, startUs);
     await eventTimes.readUpTo(await topicEnd(admin, topics.events));
 
     const components: Record<string, ProcessUsage> = {};
@@ -220,7 +217,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       observationsEnd,
       evidenceIds(eventTimes.eventsById.values()),
     );
-    const system = systemLatency(latency.stored, eventTimes.eventsById, scan.recordsById);
+    const system = systemLatency(storedEvents.stored, eventTimes.eventsById, scan.recordsById);
     const {
       rows: [counts],
     } = await pool.query<{ observations: string; reads: string | null; events: string }>(
@@ -301,9 +298,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       zoneEventsStored: Number(counts?.events ?? 0),
       latencyMs: lat,
       eventsWithoutDecidingRead: system.eventsWithoutDecidingRead,
-      eventsMissedByPoll: latency.missed,
+      eventsWithoutStoredTime: storedEvents.withoutStoredTime,
       latencySplitMs: system.split,
-      firstEvidenceToStoredMs: { ...latency.percentiles(), events: latency.events },
+      firstEvidenceToStoredMs: storedEvents.firstEvidenceToStored,
       components,
       stages: underLoad,
       drain,
@@ -352,7 +349,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
     return result;
   } finally {
-    await Promise.allSettled([latency?.stop(), eventTimes.stop(), ...stages.map((s) => s.stop())]);
+    await Promise.allSettled([eventTimes.stop(), ...stages.map((s) => s.stop())]);
     await broker?.close().catch(() => undefined);
     if (!options.keep) {
       await admin

@@ -84,9 +84,9 @@ export function writeZoneEvents(
     zoneEventColumns,
     (from) => `
     INSERT INTO ${qualify(schema, 'zone_events')}
-      (id, site, epc, kind, from_zone, to_zone, direction, at, at_us, confidence, evidence)
+      (id, site, epc, kind, from_zone, to_zone, direction, at, at_us, confidence, evidence, stored_at)
     SELECT id, site, epc, kind, from_zone, to_zone, direction, ${ts('at_us')}, at_us, confidence,
-           ARRAY(SELECT jsonb_array_elements_text(evidence))
+           ARRAY(SELECT jsonb_array_elements_text(evidence)), clock_timestamp()
     FROM ${from}
     ON CONFLICT DO NOTHING`,
   );

@@ -187,6 +187,11 @@ describe('writeBatch', () => {
         evidence: event.evidence,
       },
     ]);
+    // Stamped with the database's clock at the insert (the bench's stored time), not left empty.
+    const stamped = await pool.query<{ ok: boolean }>(
+      `SELECT stored_at BETWEEN now() - interval '5 minutes' AND clock_timestamp() AS ok FROM ${q}.zone_events`,
+    );
+    expect(stamped.rows).toEqual([{ ok: true }]);
     const alerts = await pool.query(`SELECT kind, severity, epc, zone, reader_id, details FROM ${q}.alerts`);
     expect(alerts.rows).toEqual([
       {
