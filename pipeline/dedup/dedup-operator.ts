@@ -195,7 +195,9 @@ export class DedupOperator {
         out.push(lateObservation(this.site, batch, read, from));
         continue;
       }
-      if (this.emitFirstRead && this.isFirstRead(reader, read, startUs)) {
+      // Built once per read: the first-read check and the fold look the window up by it.
+      const key = `${read.antenna}\u0000${read.epc}`;
+      if (this.emitFirstRead && this.isFirstRead(reader, read, startUs, key)) {
         // Under its window's id: the summary that follows is the same observation, final. The sink
         // stores that one only, and the events whose evidence names this id find it stored.
         out.push(
@@ -208,7 +210,7 @@ export class DedupOperator {
           ),
         );
       }
-      this.fold(reader, read, startUs, from.offset);
+      this.fold(reader, read, startUs, from.offset, key);
       if (read.seenAtUs > reader.maxEventUs) reader.maxEventUs = read.seenAtUs;
     }
     this.close(batch.readerId, reader, reader.maxEventUs - this.latenessUs, out);
@@ -277,8 +279,8 @@ export class DedupOperator {
    * True when the read opens its window (`firstReadGapUs` 0), or when the antenna has not seen the
    * tag for `firstReadGapUs`; remembers this read.
    */
-  private isFirstRead(reader: ReaderWindows, read: TagRead, startUs: number): boolean {
-    const key = `${read.antenna}\u0000${read.epc}`;
+  /** `key`: the read's window key, `${antenna}\0${epc}`. */
+  private isFirstRead(reader: ReaderWindows, read: TagRead, startUs: number, key: string): boolean {
     if (this.firstReadGapUs === 0) return !reader.windows.get(startUs)?.has(key);
     reader.lastSeen ??= new Map();
     const last = reader.lastSeen.get(key);
@@ -286,13 +288,12 @@ export class DedupOperator {
     return last === undefined || read.seenAtUs - last > this.firstReadGapUs;
   }
 
-  private fold(reader: ReaderWindows, read: TagRead, startUs: number, offset: number): void {
+  private fold(reader: ReaderWindows, read: TagRead, startUs: number, offset: number, key: string): void {
     let windows = reader.windows.get(startUs);
     if (!windows) {
       windows = new Map();
       reader.windows.set(startUs, windows);
     }
-    const key = `${read.antenna}\u0000${read.epc}`;
     const w = windows.get(key);
     const rssi = read.rssiDbm;
     if (!w) {
