@@ -234,7 +234,13 @@ export class DedupOperator {
         reader.windows.size > 0 &&
         (partitionIdleUs >= this.idleFlushUs || readerIdleUs >= 3 * this.idleFlushUs)
       ) {
+        const newestEndUs = Math.max(...reader.windows.keys()) + this.windowUs;
         this.close(readerId, reader, Number.POSITIVE_INFINITY, out);
+        // The flushed windows are emitted: a read of theirs that comes after all (a partition the
+        // consumer did not fetch for a while is not idle, only behind) is a late read with an id of
+        // its own. Without this it re-opened the window under the emitted id, and the sink kept the
+        // first version only: 96 of 31.5M reads went uncounted in a 5-minute run at 105k reads/s.
+        reader.maxEventUs = Math.max(reader.maxEventUs, newestEndUs + this.latenessUs);
       }
     }
     this.counters.observationsOut += out.length;

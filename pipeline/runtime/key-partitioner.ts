@@ -1,4 +1,4 @@
-import { Partitioners, type ICustomPartitioner, type PartitionerArgs } from 'kafkajs';
+import { Partitioners, type ICustomPartitioner, type PartitionMetadata, type PartitionerArgs } from 'kafkajs';
 
 /** Keys remembered per partition count before the memo starts over (~100 B each). */
 const MAX_REMEMBERED_KEYS = 200_000;
@@ -35,3 +35,22 @@ export const CachedKeyPartitioner: ICustomPartitioner = () => {
     return partition;
   };
 };
+
+const partitioner = CachedKeyPartitioner();
+const metadataByCount = new Map<number, PartitionMetadata[]>();
+
+/** The partition the producer gives `key` on a topic of `partitions` partitions (murmur2, as Java's). */
+export function partitionOfKey(key: string, partitions: number): number {
+  let partitionMetadata = metadataByCount.get(partitions);
+  if (!partitionMetadata) {
+    partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionErrorCode: 0,
+      partitionId,
+      leader: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    metadataByCount.set(partitions, partitionMetadata);
+  }
+  return partitioner({ topic: '', partitionMetadata, message: { key, value: null } });
+}

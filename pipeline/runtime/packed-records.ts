@@ -1,5 +1,4 @@
-import type { PartitionMetadata } from 'kafkajs';
-import { CachedKeyPartitioner } from './key-partitioner.js';
+import { partitionOfKey } from './key-partitioner.js';
 import type { OutputRecord } from './stage.js';
 
 /**
@@ -37,23 +36,4 @@ export function packRecords(records: OutputRecord[], partitions: number): Output
 /** A packed record's messages: a JSON array's elements, or the one message a record holds alone. */
 export function unpackJson(json: unknown): unknown[] {
   return Array.isArray(json) ? json : [json];
-}
-
-const partitioner = CachedKeyPartitioner();
-const metadataByCount = new Map<number, PartitionMetadata[]>();
-
-/** The partition the producer gives `key` on a topic of `partitions` partitions (murmur2, as Java's). */
-export function partitionOfKey(key: string, partitions: number): number {
-  let partitionMetadata = metadataByCount.get(partitions);
-  if (!partitionMetadata) {
-    partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
-      partitionErrorCode: 0,
-      partitionId,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-    }));
-    metadataByCount.set(partitions, partitionMetadata);
-  }
-  return partitioner({ topic: '', partitionMetadata, message: { key, value: null } });
 }

@@ -121,6 +121,24 @@ describe('DedupOperator', () => {
     expect(op.retainedOffset(0)).toBeUndefined();
   });
 
+  it('after an idle flush, a read of a flushed window is a late read of its own, never a second version of the window', () => {
+    const { clock, op } = setup();
+    op.ingest(batch('R1', [read(EPC1, 1, T0 + 100), read(EPC1, 1, T0 + 200)]), { partition: 0, offset: 0 });
+    clock.advance(5_000_000);
+    const flushed = op.tick();
+    expect(flushed.map((o) => [o.id, o.count])).toEqual([[deterministicId('obs', 'R1', 1, EPC1, T0), 2]]);
+    // The partition was only behind: more reads of that window arrive.
+    const after = op.ingest(batch('R1', [read(EPC1, 1, T0 + 300)]), { partition: 0, offset: 1 });
+    expect(after.map((o) => [o.kind, o.count])).toEqual([['late', 1]]);
+    expect(after[0]!.id).not.toBe(flushed[0]!.id);
+    expect(op.retainedOffset(0)).toBeUndefined();
+    // Every read counted once across what was emitted (the sink keeps one row per id).
+    expect([...flushed, ...after].reduce((n, o) => n + o.count, 0)).toBe(3);
+    // Newer windows open as usual.
+    op.ingest(batch('R1', [read(EPC1, 1, T0 + 2_100_000)]), { partition: 0, offset: 2 });
+    expect(op.retainedOffset(0)).toBe(2);
+  });
+
   it('emits the first read of a tag at once, then the window summary that includes it', () => {
     const { op } = setup({ emitFirstRead: true, firstReadGapUs: 5_000_000 });
     const first = op.ingest(batch('R1', [read(EPC1, 1, T0 + 100, -60), read(EPC1, 1, T0 + 500_000, -50)]), {

@@ -1,6 +1,6 @@
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { CachedKeyPartitioner } from '../../../pipeline/runtime/key-partitioner.js';
+import { CachedKeyPartitioner, partitionOfKey } from '../../../pipeline/runtime/key-partitioner.js';
 
 const metadata = (count: number): PartitionMetadata[] =>
   Array.from({ length: count }, (_, i) => ({
@@ -67,5 +67,18 @@ describe('CachedKeyPartitioner', () => {
     expect(ours({ topic: 't', partitionMetadata, message: { key, value: 'x' } })).toBe(
       java({ topic: 't', partitionMetadata, message: { key, value: 'x' } }),
     );
+  });
+
+  it('partitionOfKey gives each key the partition the producer would, for any partition count', () => {
+    const java = Partitioners.DefaultPartitioner();
+    for (const count of [1, 6, 7]) {
+      const partitionMetadata = metadata(count);
+      for (let i = 0; i < 500; i++) {
+        const key = epc(i);
+        expect(partitionOfKey(key, count)).toBe(
+          java({ topic: 't', partitionMetadata, message: { key, value: null } }),
+        );
+      }
+    }
   });
 });

@@ -1,34 +1,12 @@
-import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { packRecords, partitionOfKey, unpackJson } from '../../../pipeline/runtime/packed-records.js';
+import { partitionOfKey } from '../../../pipeline/runtime/key-partitioner.js';
+import { packRecords, unpackJson } from '../../../pipeline/runtime/packed-records.js';
 import type { OutputRecord } from '../../../pipeline/runtime/stage.js';
-
-const metadata = (count: number): PartitionMetadata[] =>
-  Array.from({ length: count }, (_, i) => ({
-    partitionId: i,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    partitionErrorCode: 0,
-  }));
 
 const epc = (i: number): string =>
   (0x3034f4e4e52a0a95d8000000n + BigInt(i * 104_729)).toString(16).toUpperCase();
 
 describe('packed records', () => {
-  it('gives each key the partition the Java-compatible partitioner gives it', () => {
-    const java = Partitioners.DefaultPartitioner();
-    for (const count of [1, 6, 7]) {
-      const partitionMetadata = metadata(count);
-      for (let i = 0; i < 500; i++) {
-        const key = epc(i);
-        expect(partitionOfKey(key, count)).toBe(
-          java({ topic: 't', partitionMetadata, message: { key, value: null } }),
-        );
-      }
-    }
-  });
-
   it('packs per partition, keeping every value once and in order, under the partition of its key', () => {
     const records: OutputRecord[] = Array.from({ length: 300 }, (_, i) => ({
       topic: 'obs',
