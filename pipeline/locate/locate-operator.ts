@@ -415,7 +415,11 @@ export class LocateOperator {
     return obs.id === deterministicId('obs', obs.readerId, obs.antenna, obs.epc, startUs);
   }
 
-  /** A first-read observation of dedup (its id is `first` over its window), not a window summary. */
+  /**
+   * A first-read observation of dedup, not a window summary: its `kind` says so. Records from
+   * before it had one carried an id of their own (`first` over the window); since, a first read
+   * carries its window's id.
+   */
   isFirstRead(obs: Observation): boolean {
     if (obs.kind !== undefined) return obs.kind === 'first';
     if (obs.firstSeenUs !== obs.lastSeenUs) return false;

@@ -185,7 +185,8 @@ export class LocateStage implements Stage {
         }
       }
       // A segment of the changelog is bounded (the broker's request limit) and consistent on its
-      // own: the entries as of this record (all of its observations), then the partition's progress up to it.
+      // own: the entries as of this record (all of its observations), then the partition's
+      // progress up to it.
       if (this.changelog && touched.size >= SEGMENT_PALLETS) this.writeChangelog(partition, state, out);
     }
     if (this.changelog && this.dirty.has(partition) && this.intervalPassed(partition))

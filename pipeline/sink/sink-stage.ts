@@ -193,8 +193,8 @@ export class SinkStage implements Stage {
     for (const m of messages) {
       for (const decoded of decodeObservations(m.value)) {
         if (decoded.ok) {
-          // A first read is in its window's summary, which follows: stored too, it would count the
-          // read twice (the rollups sum `count`) and double the rows for nothing locate has not used.
+          // A first read is in its window's summary, which follows under the same id: stored too, it
+          // would count the read twice (the rollups sum `count`) and double the rows.
           if (decoded.value.kind === 'first') this.counters.firstReadsSkipped++;
           else out.push(decoded.value);
           continue;
