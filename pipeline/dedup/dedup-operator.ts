@@ -104,6 +104,8 @@ export interface DedupCounters {
 export class DedupOperator {
   private readonly windowUs: number;
   private readonly latenessUs: number;
+  /** Ids derived for first reads, kept for their windows' summaries (a SHA-256 less per window). */
+  private readonly windowIds = new WeakMap<Window, string>();
   private readonly idleFlushUs: number;
   /** Processing time of the last batch per input partition (idle flushes). */
   private readonly partitionActivityUs = new Map<number, number>();
@@ -197,20 +199,16 @@ export class DedupOperator {
       }
       // Built once per read: the first-read check and the fold look the window up by it.
       const key = `${read.antenna}\u0000${read.epc}`;
-      if (this.emitFirstRead && this.isFirstRead(reader, read, startUs, key)) {
+      const firstAfterGap =
+        this.emitFirstRead && this.firstReadGapUs > 0 && this.isFirstReadAfterGap(reader, read, key);
+      const opened = this.fold(reader, read, startUs, from.offset, key);
+      if (this.emitFirstRead && (this.firstReadGapUs === 0 ? opened !== undefined : firstAfterGap)) {
         // Under its window's id: the summary that follows is the same observation, final. The sink
         // stores that one only, and the events whose evidence names this id find it stored.
-        out.push(
-          singleReadObservation(
-            this.site,
-            batch,
-            read,
-            deterministicId('obs', batch.readerId, read.antenna, read.epc, startUs),
-            'first',
-          ),
-        );
+        const id = deterministicId('obs', batch.readerId, read.antenna, read.epc, startUs);
+        if (opened) this.windowIds.set(opened, id);
+        out.push(singleReadObservation(this.site, batch, read, id, 'first'));
       }
-      this.fold(reader, read, startUs, from.offset, key);
       if (read.seenAtUs > reader.maxEventUs) reader.maxEventUs = read.seenAtUs;
     }
     this.close(batch.readerId, reader, reader.maxEventUs - this.latenessUs, out);
@@ -282,19 +280,24 @@ export class DedupOperator {
   }
 
   /**
-   * True when the read opens its window (`firstReadGapUs` 0), or when the antenna has not seen the
-   * tag for `firstReadGapUs`; remembers this read.
+   * With `firstReadGapUs` > 0: true when the antenna has not seen the tag for that long; remembers
+   * this read. (With 0, a read is a first read when it opens its window: `fold` tells.)
    */
-  /** `key`: the read's window key, `${antenna}\0${epc}`. */
-  private isFirstRead(reader: ReaderWindows, read: TagRead, startUs: number, key: string): boolean {
-    if (this.firstReadGapUs === 0) return !reader.windows.get(startUs)?.has(key);
+  private isFirstReadAfterGap(reader: ReaderWindows, read: TagRead, key: string): boolean {
     reader.lastSeen ??= new Map();
     const last = reader.lastSeen.get(key);
     if (last === undefined || read.seenAtUs > last) reader.lastSeen.set(key, read.seenAtUs);
     return last === undefined || read.seenAtUs - last > this.firstReadGapUs;
   }
 
-  private fold(reader: ReaderWindows, read: TagRead, startUs: number, offset: number, key: string): void {
+  /** Fold a read into its window; returns the window when this read opened it. */
+  private fold(
+    reader: ReaderWindows,
+    read: TagRead,
+    startUs: number,
+    offset: number,
+    key: string,
+  ): Window | undefined {
     let windows = reader.windows.get(startUs);
     if (!windows) {
       windows = new Map();
@@ -303,7 +306,7 @@ export class DedupOperator {
     const w = windows.get(key);
     const rssi = read.rssiDbm;
     if (!w) {
-      windows.set(key, {
+      const opened: Window = {
         epc: read.epc,
         antenna: read.antenna,
         startUs,
@@ -314,8 +317,9 @@ export class DedupOperator {
         rssiSum: rssi === undefined ? 0 : rssi * read.count,
         rssiWeight: rssi === undefined ? 0 : read.count,
         minOffset: offset,
-      });
-      return;
+      };
+      windows.set(key, opened);
+      return opened;
     }
     if (read.seenAtUs < w.firstSeenUs) w.firstSeenUs = read.seenAtUs;
     if (read.seenAtUs > w.lastSeenUs) w.lastSeenUs = read.seenAtUs;
@@ -326,6 +330,7 @@ export class DedupOperator {
       w.rssiWeight += read.count;
     }
     if (offset < w.minOffset) w.minOffset = offset;
+    return undefined;
   }
 
   private close(readerId: string, reader: ReaderWindows, watermarkUs: number, out: Observation[]): void {
@@ -341,7 +346,8 @@ export class DedupOperator {
       const closed = [...windows.values()].sort(
         (a, b) => a.firstSeenUs - b.firstSeenUs || a.antenna - b.antenna || (a.epc < b.epc ? -1 : 1),
       );
-      for (const w of closed) out.push(windowObservation(this.site, readerId, reader.site, w));
+      for (const w of closed)
+        out.push(windowObservation(this.site, readerId, reader.site, w, this.windowIds.get(w)));
       reader.windows.delete(startUs);
     }
   }

@@ -11,10 +11,12 @@ export function windowObservation(
   readerId: string,
   siteId: string,
   w: Window,
+  /** The window's id when already derived (its first read's); derived here otherwise. */
+  id: string = deterministicId('obs', readerId, w.antenna, w.epc, w.startUs),
 ): Observation {
   const obs: Observation = {
     v: 1,
-    id: deterministicId('obs', readerId, w.antenna, w.epc, w.startUs),
+    id,
     site: siteId,
     epc: w.epc,
     readerId,

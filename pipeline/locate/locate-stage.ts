@@ -25,7 +25,7 @@ import {
   encodeMeta,
   encodePallet,
   META_KEY,
-  type SeenWindows,
+  type SeenStore,
 } from './locate-state.js';
 import { PalletColumns } from './pallet-columns.js';
 
@@ -63,7 +63,7 @@ interface PartitionState {
   timers: PalletTimers;
   timerStates: StateStore<PalletTimerState>;
   /** Per EPC, the newest window end applied per reader/antenna (first reads apart): a replayed one is skipped. */
-  seen: StateStore<SeenWindows>;
+  seen: SeenStore;
   /** Input offsets below this were applied to the state (it came from the changelog). */
   nextOffset: number;
 }
@@ -259,12 +259,7 @@ export class LocateStage implements Stage {
   private isReplayed(state: PartitionState, obs: Observation, firstRead: boolean): boolean {
     // First reads and summaries apart: a window's summary arrives after the next window's first read.
     const key = `${obs.readerId}\u0000${obs.antenna}${firstRead ? '\u0000f' : ''}`;
-    const seen = state.seen.get(obs.epc) ?? {};
-    const last = seen[key];
-    if (last !== undefined && obs.lastSeenUs <= last) return true;
-    seen[key] = obs.lastSeenUs;
-    state.seen.set(obs.epc, seen); // the column store hands out a copy
-    return false;
+    return !state.seen.advance(obs.epc, key, obs.lastSeenUs);
   }
 
   /** The partition's changed pallets, then its progress: one segment, applied whole. */

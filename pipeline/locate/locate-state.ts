@@ -1,3 +1,4 @@
+import type { StateStore } from '../../runtime/state-store.js';
 import type { PalletTimerState } from '../rules/pallet-timers.js';
 import type { PalletState } from './locate-operator.js';
 
@@ -18,6 +19,12 @@ export const META_KEY = '~partition';
 
 /** Newest window end (`lastSeenUs`) applied per `reader\0antenna`, to skip replayed observations. */
 export type SeenWindows = Record<string, number>;
+
+/** The replay guard's store: `advance` records `atUs` under `key` unless it is not newer (a replay). */
+export interface SeenStore extends StateStore<SeenWindows> {
+  /** True when `atUs` is newer than what `key` held (now recorded), false for a replay. */
+  advance(epc: string, key: string, atUs: number): boolean;
+}
 
 export interface PartitionMeta {
   nextOffset: number;

@@ -37,6 +37,18 @@ export class NumberSlab {
     return out;
   }
 
+  /** The `i`th number of `handle`'s list. */
+  at(handle: number, i: number): number {
+    const cls = Math.floor(handle / BLOCKS);
+    return this.pools[cls]![(handle % BLOCKS) * CLASS_SIZES[cls]! + i]!;
+  }
+
+  /** Set the `i`th number of `handle`'s list (within its length). */
+  setAt(handle: number, i: number, value: number): void {
+    const cls = Math.floor(handle / BLOCKS);
+    this.pools[cls]![(handle % BLOCKS) * CLASS_SIZES[cls]! + i] = value;
+  }
+
   release(handle: number): void {
     if (handle >= 0) this.free[Math.floor(handle / BLOCKS)]!.push(handle % BLOCKS);
   }

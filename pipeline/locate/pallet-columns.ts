@@ -1,8 +1,8 @@
 import type { StateStore } from '../../runtime/state-store.js';
-import type { PalletTimerState } from '../rules/pallet-timers.js';
+import type { PalletTimerState, PalletTimerStore } from '../rules/pallet-timers.js';
 import { EpcSlots } from './epc-slots.js';
 import type { PalletState } from './locate-operator.js';
-import type { SeenWindows } from './locate-state.js';
+import type { SeenStore, SeenWindows } from './locate-state.js';
 import { NumberSlab } from './number-slab.js';
 
 const LOCATE = 1;
@@ -65,8 +65,8 @@ export class PalletColumns {
   private timersCount = 0;
 
   readonly locate: StateStore<PalletState>;
-  readonly timers: StateStore<PalletTimerState>;
-  readonly seen: StateStore<SeenWindows>;
+  readonly timers: PalletTimerStore;
+  readonly seen: SeenStore;
 
   constructor() {
     this.slots.onGrow = (capacity) => this.grow(capacity);
@@ -75,10 +75,11 @@ export class PalletColumns {
     this.seen = this.seenStore();
   }
 
-  private seenStore(): StateStore<SeenWindows> {
+  private seenStore(): SeenStore {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the store is a view of these columns
     const self = this;
     return {
+      advance: (epc, key, atUs) => this.advanceSeen(epc, key, atUs),
       get: (epc) => {
         const slot = this.slots.find(epc);
         return slot >= 0 && this.flags[slot]! & SEEN ? this.readSeen(slot) : undefined;
@@ -107,6 +108,31 @@ export class PalletColumns {
     const packed = this.slab.read(handle, this.seenLength[slot]!);
     for (let i = 0; i < packed.length; i += 2) out[this.names[packed[i]!]!] = packed[i + 1]!;
     return out;
+  }
+
+  /**
+   * `get`, compare, `set` without an object: in place when the pallet's seen windows already hold
+   * `key` (nearly always), else through `writeSeen`.
+   */
+  private advanceSeen(epc: string, key: string, atUs: number): boolean {
+    const slot = this.slots.find(epc);
+    if (slot >= 0 && this.flags[slot]! & SEEN && !this.longSeen.has(slot)) {
+      const handle = this.seenHandle[slot]!;
+      const name = this.nameIds.get(key);
+      if (handle >= 0 && name !== undefined)
+        for (let i = 0; i < this.seenLength[slot]!; i += 2)
+          if (this.slab.at(handle, i) === name) {
+            if (atUs <= this.slab.at(handle, i + 1)) return false;
+            this.slab.setAt(handle, i + 1, atUs);
+            return true;
+          }
+    }
+    const seen = (slot >= 0 && this.flags[slot]! & SEEN ? this.readSeen(slot) : undefined) ?? {};
+    const last = seen[key];
+    if (last !== undefined && atUs <= last) return false;
+    seen[key] = atUs;
+    this.writeSeen(slot >= 0 ? slot : this.slots.intern(epc), seen);
+    return true;
   }
 
   private writeSeen(slot: number, seen: SeenWindows): void {
@@ -162,10 +188,20 @@ export class PalletColumns {
     };
   }
 
-  private timersStore(): StateStore<PalletTimerState> {
+  private timersStore(): PalletTimerStore {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the store is a view of these columns
     const self = this;
     return {
+      seenInPlace: (epc, partition, atUs) => {
+        const slot = this.slots.find(epc);
+        if (slot < 0 || !(this.flags[slot]! & TIMERS)) return false;
+        this.partition[slot] = partition;
+        if (atUs > this.timerLastSeenUs[slot]!) {
+          this.timerLastSeenUs[slot] = atUs;
+          this.alerted[slot] = (this.alerted[slot]! & 3) | (1 << 2); // missingAlerted = false
+        }
+        return true;
+      },
       get: (epc) => {
         const slot = this.slots.find(epc);
         return slot >= 0 && this.flags[slot]! & TIMERS ? this.readTimers(slot) : undefined;

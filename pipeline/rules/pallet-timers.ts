@@ -17,6 +17,15 @@ export interface PalletTimerState {
   missingAlerted?: boolean;
 }
 
+/**
+ * A store of timer state, optionally with `seen` done in place (PalletColumns): what `seen` below
+ * does with a `get` and a `set`, without building the object (a tenth of locate's CPU, bench
+ * profile). Returns false when the pallet has no timer state.
+ */
+export interface PalletTimerStore extends StateStore<PalletTimerState> {
+  seenInPlace?(epc: string, partition: number, atUs: number): boolean;
+}
+
 export interface PalletTimerOptions {
   /** Scan for due timers at most once per this much event time. Default 1 s. */
   scanEveryUs?: number;
@@ -38,7 +47,7 @@ export class PalletTimers {
 
   constructor(
     site: SiteIndex,
-    private readonly store: StateStore<PalletTimerState>,
+    private readonly store: PalletTimerStore,
     options: PalletTimerOptions = {},
   ) {
     const rules = site.layout.customs;
@@ -50,6 +59,8 @@ export class PalletTimers {
 
   /** A pallet was read at `atUs` (event time). */
   seen(epc: string, site: string, partition: number, atUs: number): void {
+    if (atUs > this.watermarkUs) this.watermarkUs = atUs;
+    if (this.store.seenInPlace?.(epc, partition, atUs)) return;
     let state = this.store.get(epc);
     if (!state) {
       state = { site, partition, lastSeenUs: atUs };
@@ -60,7 +71,6 @@ export class PalletTimers {
       state.lastSeenUs = atUs;
       state.missingAlerted = false;
     }
-    if (atUs > this.watermarkUs) this.watermarkUs = atUs;
     this.store.set(epc, state); // a column store (PalletColumns) hands out a copy
   }
 

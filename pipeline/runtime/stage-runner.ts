@@ -49,26 +49,43 @@ export interface StageStats {
   commits: number;
   /** Fetched batches whose outputs were produced and whose offsets were committed. */
   batchesCommitted: number;
+  /** Offset commits that failed (a rebalance in flight): the next commit covers their offsets. */
+  commitsFailed: number;
+}
+
+/** One flush of pending steps: `produced` once their outputs are durable, `done` once committed. */
+interface Flush {
+  produced: Promise<void>;
+  done: Promise<void>;
 }
 
 /**
  * Runs a Stage as a member of a Kafka consumer group: consume → process → produce (acks=all,
- * idempotent producer) → commit. Every produce-then-commit step runs on one promise chain so that a
- * tick's output is durable before any offset that depended on it is committed.
+ * idempotent producer) → commit. Produces run one after another, so a tick's output is durable
+ * before any later step's; each commit follows its own outputs and the commit before it.
  */
 export class StageRunner {
-  readonly stats: StageStats = { batches: 0, messagesIn: 0, recordsOut: 0, commits: 0, batchesCommitted: 0 };
+  readonly stats: StageStats = {
+    batches: 0,
+    messagesIn: 0,
+    recordsOut: 0,
+    commits: 0,
+    batchesCommitted: 0,
+    commitsFailed: 0,
+  };
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  /** The last flush's produce and commit: a flush's produce follows the last produce, its commit the last commit. */
+  private producing: Promise<void> = Promise.resolve();
+  private committing: Promise<void> = Promise.resolve();
   /** Per `partition:topic` owned: the offset after the last batch handled, and the last committed. */
   private readonly handledEnd = new Map<string, { topic: string; partition: number; end: number }>();
   private readonly committed = new Map<string, number>();
   /** Steps handed over but not yet taken by a flush, in the order they were handled. */
   private pending: PendingStep[] = [];
   /** The flush that will take `pending`, shared by everyone waiting for it. */
-  private nextFlush: Promise<void> | undefined;
+  private nextFlush: Flush | undefined;
   private failure: unknown;
   private stopping = false;
   private joined = false;
@@ -189,11 +206,16 @@ export class StageRunner {
           partition: batch.partition,
           end: last + 1,
         });
-        await this.submit({
+        const flush = this.submit({
           records,
           commits: [{ topic: batch.topic, partition: batch.partition, offset: String(commitAt) }],
           batch: true,
         });
+        // The next fetch waits for this batch's outputs (and changelog) to be durable, not for its
+        // offset commit: the commit overlaps the next fetch and handling (a broker round trip less
+        // per cycle). When stopping, the commit is made before the consumer leaves the group.
+        await flush.produced;
+        if (this.stopping) await flush.done;
         resolveOffset(batch.lastOffset());
         await heartbeat();
       },
@@ -206,13 +228,13 @@ export class StageRunner {
         // so release input the stage was holding: commit it, or a quiet input would stay behind.
         const commits = this.releasedByTick();
         if (records.length === 0 && commits.length === 0) return;
-        this.submit({ records, commits }).catch((err: unknown) => {
-          // Stopping already: the consumer left the group, so a tick's commit that raced the stop
-          // fails. Nothing is committed after it, and the next start replays from the last commit.
+        this.submit({ records, commits }).done.catch((err: unknown) => {
+          // Stopping already (a fatal error before, or the broker gone as the stop began): nothing
+          // is committed after this output, and the next start replays from the last commit.
           if (this.stopping) {
             this.log.warn(
               { stage: name, err: describeError(err) },
-              'tick output or commit not completed before the stop; replayed on the next start',
+              'tick output not produced before the stop; replayed on the next start',
             );
             return;
           }
@@ -279,13 +301,13 @@ export class StageRunner {
 
   /**
    * Ready: a member of its consumer group with its partitions assigned (possibly none, when the
-   * group has more members than partitions), and its produce/commit chain not failed.
+   * group has more members than partitions), and no produce of its outputs failed.
    */
   get ready(): boolean {
     return this.joined && !this.stopping && this.failure === undefined;
   }
 
-  /** Error that stopped the stage's produce/commit chain, if any. */
+  /** The error of the last failed produce, if any. */
   get error(): unknown {
     return this.failure;
   }
@@ -294,45 +316,88 @@ export class StageRunner {
     if (this.stopping) return;
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    // Commits still in flight are made while the consumer is a member of its group; a batch being
+    // handled now waits for its own (eachBatch), and the consumer leaves once it has.
+    await this.settled();
     await this.consumer?.disconnect();
-    await this.chain.catch(() => undefined);
+    await this.settled();
     await this.producer?.disconnect();
     await this.stage.stop?.();
     this.log.info({ stage: this.stage.name, ...this.stats }, 'stage stopped');
   }
 
   /**
-   * Hand a step's outputs and commit to the next flush and wait for it. Steps handed over while a
-   * flush is in flight go together in the one after it: one produce and one offset commit for
-   * them all, in the order they were handled (outputs before changelog, both before the commits).
+   * Hand a step's outputs and commit to the next flush. Steps handed over while a flush is in
+   * flight go together in the one after it: one produce and one offset commit for them all, in the
+   * order they were handled (outputs before changelog, both before the commits). The flush's
+   * `produced` settles when its outputs are durable, `done` when its commit has been made too.
    */
-  private submit(step: PendingStep): Promise<void> {
+  private submit(step: PendingStep): Flush {
     this.pending.push(step);
     if (!this.nextFlush) {
-      const flush = this.serially(async () => {
+      const produced = this.producing.then(async () => {
         // Let the other partitions of the same fetch, handled on this turn of the event loop, join.
         await new Promise<void>((resolve) => setImmediate(resolve));
         this.nextFlush = undefined;
         const steps = this.pending;
         this.pending = [];
-        await this.flush(steps);
+        await this.produce(steps.length === 1 ? steps[0]!.records : steps.flatMap((s) => s.records));
+        return steps;
       });
-      this.nextFlush = flush;
+      this.producing = produced.then(
+        () => undefined,
+        (err: unknown) => {
+          this.failure = err;
+          this.log.error({ stage: this.stage.name, err: describeError(err) }, 'produce failed');
+        },
+      );
+      // Commits go in order (a later one never overtaken by an earlier), each after its outputs;
+      // the next flush's produce does not wait for them.
+      const done = Promise.all([produced, this.committing]).then(([steps]) => this.commit(steps));
+      this.committing = done.catch(() => undefined);
+      // A batch waits for `produced` (and fails with it), a tick for `done`; the failure is logged
+      // above, so neither may raise an unhandled rejection when nobody waits for it.
+      const outputs = produced.then(() => undefined);
+      outputs.catch(() => undefined);
+      done.catch(() => undefined);
+      this.nextFlush = { produced: outputs, done };
     }
     return this.nextFlush;
   }
 
-  private async flush(steps: PendingStep[]): Promise<void> {
-    const records = steps.length === 1 ? steps[0]!.records : steps.flatMap((s) => s.records);
-    await this.produce(records);
-    // The last commit of each topic-partition stands, as if they had been made one by one.
+  /**
+   * Commit the steps' input offsets (the last of each topic-partition stands). A commit only saves
+   * replay: the outputs are durable already, and a stateful stage's changelog says which input its
+   * state holds (`nextOffset`, replays below it are skipped). So a failed commit (the group
+   * rebalancing while it was in flight, the coordinator moving) is logged and made good by the next
+   * one, rather than failing the stage.
+   */
+  private async commit(steps: PendingStep[]): Promise<void> {
     const commits = new Map<string, OffsetCommit>();
     for (const s of steps) for (const c of s.commits) commits.set(`${c.partition}:${c.topic}`, c);
     if (commits.size === 0 || !this.consumer) return;
-    await this.consumer.commitOffsets([...commits.values()]);
+    try {
+      await this.consumer.commitOffsets([...commits.values()]);
+    } catch (err) {
+      this.stats.commitsFailed++;
+      this.log.warn(
+        { stage: this.stage.name, err: describeError(err), offsets: [...commits.values()] },
+        'offset commit failed; the next commit covers these offsets',
+      );
+      return;
+    }
     for (const [key, c] of commits) this.committed.set(key, Number(c.offset));
     this.stats.commits++;
     for (const s of steps) if (s.batch) this.stats.batchesCommitted++;
+  }
+
+  /** Every flush handed over so far produced and committed (or failed). */
+  private async settled(): Promise<void> {
+    for (;;) {
+      const [producing, committing] = [this.producing, this.committing];
+      await Promise.all([producing, committing]);
+      if (producing === this.producing && committing === this.committing) return;
+    }
   }
 
   /**
@@ -348,15 +413,6 @@ export class StageRunner {
       if (before === undefined || at > before) out.push({ topic, partition, offset: String(at) });
     }
     return out;
-  }
-
-  private serially(step: () => Promise<void>): Promise<void> {
-    const next = this.chain.then(step);
-    this.chain = next.catch((err: unknown) => {
-      this.failure = err;
-      this.log.error({ stage: this.stage.name, err: describeError(err) }, 'produce/commit failed');
-    });
-    return next;
   }
 
   /** Outputs first, then the changelog: state never records an effect whose output is not durable. */

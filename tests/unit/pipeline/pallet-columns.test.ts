@@ -202,6 +202,34 @@ describe('PalletColumns', () => {
     expect(columns.seen.get(EPCS[2]!)).toBeUndefined();
     expect(Object.fromEntries(columns.seen.entries())).toStrictEqual({ [EPCS[3]!]: few });
   });
+
+  it('advances the seen windows in place as a get, compare and set would', () => {
+    const rnd = prng(7);
+    const columns = new PalletColumns();
+    const reference = new Map<string, Record<string, number>>();
+    let replays = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const epc = EPCS[Math.floor(rnd() * EPCS.length)]!;
+      if (rnd() < 0.01) {
+        columns.seen.delete(epc);
+        reference.delete(epc);
+        continue;
+      }
+      // Up to 40 keys for a few pallets: past the slab's largest block (the long path) and back.
+      const keys = epc === EPCS[0] ? 40 : 6;
+      const key = `R${Math.floor(rnd() * keys)}\u0000${rnd() < 0.5 ? '1' : '1\u0000f'}`;
+      const atUs = T0 + Math.floor(rnd() * 1000);
+      const seen = reference.get(epc) ?? {};
+      const newer = seen[key] === undefined || atUs > seen[key];
+      if (newer) seen[key] = atUs;
+      else replays++;
+      reference.set(epc, seen);
+      expect(columns.seen.advance(epc, key, atUs)).toBe(newer);
+    }
+    expect(replays).toBeGreaterThan(1000);
+    expect(Object.keys(reference.get(EPCS[0]!)!).length).toBeGreaterThan(32);
+    expect(Object.fromEntries(columns.seen.entries())).toStrictEqual(Object.fromEntries(reference));
+  });
 });
 
 describe('EpcSlots', () => {
@@ -221,6 +249,8 @@ describe('EpcSlots', () => {
       expect(slots.epcOf(slot)).toBe(epc);
     }
     expect(slots.find('3178E61C883950F59AFFFFFF')).toBe(-1);
+    // The slot last found is remembered: releasing it must forget it.
+    expect(slots.find(all[0]!)).toBe(assigned.get(all[0]!));
     for (const epc of all.slice(0, 2000)) slots.release(assigned.get(epc)!);
     for (const epc of all.slice(0, 2000)) expect(slots.find(epc)).toBe(-1);
     for (const epc of all.slice(2000)) expect(slots.find(epc)).toBe(assigned.get(epc));
