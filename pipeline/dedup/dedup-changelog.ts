@@ -1,4 +1,3 @@
-import type { TagRead } from '../../schemas/index.js';
 import type { OutputRecord } from '../runtime/stage.js';
 import type { ReaderWindows, Window } from './dedup-operator.js';
 import {
@@ -68,23 +67,27 @@ export class DedupChangelog {
 
   constructor(private readonly topic: string) {}
 
-  /** Note a batch's reads (after the operator ingested it: `reader` is its state now). */
-  noteReads(
-    partition: number,
-    readerId: string,
-    reads: readonly TagRead[],
-    reader: ReaderWindows | undefined,
-  ): void {
+  /**
+   * The keys (`${antenna}\0${EPC}`) of the reader's reads since its last write: the set the operator
+   * adds a batch's folded reads to (`DedupOperator.ingest`'s `touched`). Late and refused reads
+   * change no window and are not in it.
+   */
+  dirtyKeys(readerId: string): Set<string> {
     let keys = this.dirty.get(readerId);
     if (!keys) this.dirty.set(readerId, (keys = new Set()));
-    const before = keys.size;
-    for (const r of reads) keys.add(`${r.antenna}\u0000${r.epc}`);
-    // A key read again before the next write costs nothing more: count the new ones only.
+    return keys;
+  }
+
+  /**
+   * After a batch: `added` keys were new to `dirtyKeys` (a key read again before the next write costs
+   * nothing more); `reader` is the reader's state now.
+   */
+  noteAdded(partition: number, reader: ReaderWindows | undefined, added: number): void {
     const starts = Math.max(1, reader?.windows.size ?? 0);
     const bucketBytes = reader?.lastSeen
       ? LAST_SEEN_ENTRY_BYTES * Math.ceil(reader.lastSeen.size / LAST_SEEN_BUCKETS)
       : 0;
-    const bytes = (keys.size - before) * (WINDOW_ENTRY_BYTES * starts + bucketBytes);
+    const bytes = added * (WINDOW_ENTRY_BYTES * starts + bucketBytes);
     this.pending.set(partition, this.pendingBytes(partition) + bytes);
   }
 

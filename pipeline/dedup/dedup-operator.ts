@@ -152,8 +152,12 @@ export class DedupOperator {
     return out;
   }
 
-  /** Fold one batch in; return the observations whose windows closed as a result, in event-time order. */
-  ingest(batch: ReadBatch, from: InputPosition): Observation[] {
+  /**
+   * Fold one batch in; return the observations whose windows closed as a result, in event-time
+   * order. `touched`, when given, gets the window key (`${antenna}\0${EPC}`) of every read folded
+   * in: what a changelog must write next (DedupChangelog), without building the keys again.
+   */
+  ingest(batch: ReadBatch, from: InputPosition, touched?: Set<string>): Observation[] {
     let reader = this.store.get(batch.readerId);
     if (!reader) {
       reader = {
@@ -199,6 +203,7 @@ export class DedupOperator {
       }
       // Built once per read: the first-read check and the fold look the window up by it.
       const key = `${read.antenna}\u0000${read.epc}`;
+      touched?.add(key);
       const firstAfterGap =
         this.emitFirstRead && this.firstReadGapUs > 0 && this.isFirstReadAfterGap(reader, read, key);
       const opened = this.fold(reader, read, startUs, from.offset, key);

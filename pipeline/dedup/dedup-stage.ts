@@ -10,6 +10,7 @@ import type { OutputRecord, Stage, StageChangelog } from '../runtime/stage.js';
 import type { SiteIndex } from '../site/site-index.js';
 import { DedupChangelog } from './dedup-changelog.js';
 import { DedupOperator, type DedupOptions, type ReaderWindows } from './dedup-operator.js';
+import { observationJson } from './observation-json.js';
 
 /**
  * A changelog segment is cut after the input record that takes its estimated size past this. One
@@ -119,7 +120,9 @@ export class DedupStage implements Stage {
       const newestReadUs = batch.value.reads.reduce((max, r) => Math.max(max, r.seenAtUs), 0);
       this.health.onBatch(batch.value.site, batch.value.readerId, partition, newestReadUs);
       this.unwrittenOf(partition).add(batch.value.readerId);
-      for (const obs of this.operator.ingest(batch.value, { partition, offset })) {
+      const touched = this.changes?.dirtyKeys(batch.value.readerId);
+      const touchedBefore = touched?.size ?? 0;
+      for (const obs of this.operator.ingest(batch.value, { partition, offset }, touched)) {
         out.push(this.toRecord(obs));
       }
       for (const r of this.operator.drainRejected()) {
@@ -146,9 +149,9 @@ export class DedupStage implements Stage {
           }),
         );
       }
-      if (this.changes) {
-        const readerId = batch.value.readerId;
-        this.changes.noteReads(partition, readerId, batch.value.reads, this.operator.reader(readerId));
+      if (this.changes && touched) {
+        const reader = this.operator.reader(batch.value.readerId);
+        this.changes.noteAdded(partition, reader, touched.size - touchedBefore);
         // Bounded segments: one produce request each (see SEGMENT_BYTES).
         if (this.changes.pendingBytes(partition) >= SEGMENT_BYTES) this.writeChangelog(partition, out);
       }
@@ -277,7 +280,7 @@ export class DedupStage implements Stage {
   }
 
   private toRecord(obs: Observation): OutputRecord {
-    return { topic: this.topics.observations, key: obs.epc, value: JSON.stringify(obs) };
+    return { topic: this.topics.observations, key: obs.epc, value: observationJson(obs) };
   }
 
   private reject(message: KafkaMessage, code: string, reason: string): OutputRecord {
