@@ -214,7 +214,15 @@ export class StageRunner {
         // The next fetch waits for this batch's outputs (and changelog) to be durable, not for its
         // offset commit: the commit overlaps the next fetch and handling (a broker round trip less
         // per cycle). When stopping, the commit is made before the consumer leaves the group.
-        await flush.produced;
+        try {
+          await flush.produced;
+        } catch (err) {
+          // The producer retries a broker that is away without end: this is a refusal (a record
+          // too large, no authorisation). The state has taken the batch, so letting kafkajs
+          // re-deliver it would skip it, and a later commit would pass its lost outputs: stop.
+          this.fail(err);
+          return;
+        }
         if (this.stopping) await flush.done;
         resolveOffset(batch.lastOffset());
         await heartbeat();
@@ -228,22 +236,8 @@ export class StageRunner {
         // so release input the stage was holding: commit it, or a quiet input would stay behind.
         const commits = this.releasedByTick();
         if (records.length === 0 && commits.length === 0) return;
-        this.submit({ records, commits }).done.catch((err: unknown) => {
-          // Stopping already (a fatal error before, or the broker gone as the stop began): nothing
-          // is committed after this output, and the next start replays from the last commit.
-          if (this.stopping) {
-            this.log.warn(
-              { stage: name, err: describeError(err) },
-              'tick output not produced before the stop; replayed on the next start',
-            );
-            return;
-          }
-          // The flushed windows are gone from state: committing past them now would lose them.
-          this.stopping = true;
-          if (this.timer) clearInterval(this.timer);
-          void this.consumer?.stop();
-          this.options.onFatal?.(err);
-        });
+        // The flushed windows are gone from state: committing past them would lose them.
+        this.submit({ records, commits }).done.catch((err: unknown) => this.fail(err));
       }, this.options.tickMs ?? 500);
       this.timer.unref();
     }
@@ -251,6 +245,26 @@ export class StageRunner {
       { stage: this.stage.name, inputs: this.stage.inputs, group: this.stage.groupId },
       'stage started',
     );
+  }
+
+  /**
+   * Outputs that state no longer holds could not be produced: consume and commit nothing more, and
+   * hand the error to `onFatal` (the process exits and restarts from its committed offsets).
+   */
+  private fail(err: unknown): void {
+    if (this.stopping) {
+      // Stopping already (a failure before, or the stop began): nothing is committed after this
+      // output, and the next start replays from the last commit.
+      this.log.warn(
+        { stage: this.stage.name, err: describeError(err) },
+        'output not produced before the stop; replayed on the next start',
+      );
+      return;
+    }
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    void this.consumer?.stop();
+    this.options.onFatal?.(err);
   }
 
   private readonly ownedPartitions = new Map<string, number[]>();
@@ -375,7 +389,8 @@ export class StageRunner {
   private async commit(steps: PendingStep[]): Promise<void> {
     const commits = new Map<string, OffsetCommit>();
     for (const s of steps) for (const c of s.commits) commits.set(`${c.partition}:${c.topic}`, c);
-    if (commits.size === 0 || !this.consumer) return;
+    // Once a produce has failed, nothing more is committed: its input must be replayed.
+    if (commits.size === 0 || !this.consumer || this.failure !== undefined) return;
     try {
       await this.consumer.commitOffsets([...commits.values()]);
     } catch (err) {

@@ -1,0 +1,92 @@
+import type { KafkaMessage } from 'kafkajs';
+import { pino } from 'pino';
+import { describe, expect, onTestFinished, test } from 'vitest';
+import { createKafka } from '../../../pipeline/runtime/kafka.js';
+import { createStageProducer } from '../../../pipeline/runtime/producer.js';
+import type { OutputRecord, Stage } from '../../../pipeline/runtime/stage.js';
+import { StageRunner } from '../../../pipeline/runtime/stage-runner.js';
+import { testServices, uniqueName } from '../../helpers/services.js';
+
+const GOOD_BEFORE = 20;
+const GOOD_AFTER = 20;
+
+/**
+ * Copies each input record; the one whose value is `poison` becomes a 2 MB record, which the broker
+ * refuses (`message.max.bytes`, 1 MB by default): a produce that no retry mends. Its tick lets go of
+ * everything it took, as a stage that wrote its state would, so a tick would commit past the poison.
+ */
+class CopyStage implements Stage {
+  readonly inputs: string[];
+  readonly name = 'copy-refused';
+  readonly taken: string[] = [];
+  constructor(
+    input: string,
+    private readonly output: string,
+    readonly groupId: string,
+  ) {
+    this.inputs = [input];
+  }
+  handleBatch(_topic: string, _partition: number, messages: KafkaMessage[]): OutputRecord[] {
+    return messages.map((m) => {
+      const value = m.value!.toString();
+      this.taken.push(value);
+      return {
+        topic: this.output,
+        key: 'k',
+        value: value === 'poison' ? 'x'.repeat(2 * 1024 * 1024) : value,
+      };
+    });
+  }
+  tick(): OutputRecord[] {
+    return [];
+  }
+}
+
+describe('StageRunner: an output the broker refuses', () => {
+  test('stops the stage through onFatal and commits nothing past the refused record', async () => {
+    const log = pino({ level: 'silent' });
+    const kafka = createKafka(testServices().kafkaBrokers, uniqueName('refused'), log);
+    const input = uniqueName('refused-in');
+    const output = uniqueName('refused-out');
+    const group = uniqueName('refused-group');
+    const admin = kafka.admin();
+    await admin.connect();
+    onTestFinished(() => admin.disconnect());
+    await admin.createTopics({
+      topics: [
+        { topic: input, numPartitions: 1 },
+        { topic: output, numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    onTestFinished(() => admin.deleteTopics({ topics: [input, output] }).catch(() => undefined));
+    const producer = createStageProducer(kafka);
+    await producer.connect();
+    const values = [
+      ...Array.from({ length: GOOD_BEFORE }, (_, i) => `before-${i}`),
+      'poison',
+      ...Array.from({ length: GOOD_AFTER }, (_, i) => `after-${i}`),
+    ];
+    // One record per request: each fetch may end anywhere, the poison is at offset GOOD_BEFORE.
+    for (const value of values) await producer.send({ topic: input, acks: -1, messages: [{ value }] });
+    await producer.disconnect();
+
+    const stage = new CopyStage(input, output, group);
+    let fatal: ((err: unknown) => void) | undefined;
+    const failed = new Promise<unknown>((resolve) => (fatal = resolve));
+    const runner = new StageRunner(kafka, stage, log, { tickMs: 50, onFatal: (err) => fatal!(err) });
+    onTestFinished(() => runner.stop());
+    await runner.start();
+
+    const err = await failed;
+    expect(String((err as Error).message ?? err)).toMatch(/larger than the max message size|too large/i);
+    expect(stage.taken).toContain('poison');
+    expect(runner.ready).toBe(false);
+    expect(runner.error).toBe(err);
+    // Whatever was committed (by the batches before the poison's) stops short of the poison: a
+    // restart replays it. Ticks ran every 50 ms while the refusal was retried; none committed past it.
+    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [input] });
+    const committed = Number(offsets!.partitions[0]!.offset);
+    expect(committed).toBeLessThanOrEqual(GOOD_BEFORE);
+  }, 120_000);
+});
