@@ -5,7 +5,8 @@ import { createKafka } from '../../../pipeline/runtime/kafka.js';
 import { createStageProducer } from '../../../pipeline/runtime/producer.js';
 import type { OutputRecord, Stage } from '../../../pipeline/runtime/stage.js';
 import { StageRunner } from '../../../pipeline/runtime/stage-runner.js';
-import { testServices, uniqueName } from '../../helpers/services.js';
+import { uniqueName } from '../../helpers/services.js';
+import { stageTopics } from '../../helpers/stage-topics.js';
 
 const PARTITIONS = 6;
 const PER_PARTITION = 500;
@@ -47,21 +48,11 @@ class CopyStage implements Stage {
 
 async function setUp(hold: number) {
   const log = pino({ level: 'warn' });
-  const kafka = createKafka(testServices().kafkaBrokers, uniqueName('group-commit'), log);
-  const input = uniqueName('gc-in');
-  const output = uniqueName('gc-out');
-  const group = uniqueName('gc-group');
-  const admin = kafka.admin();
-  await admin.connect();
-  onTestFinished(() => admin.disconnect());
-  await admin.createTopics({
-    topics: [
-      { topic: input, numPartitions: PARTITIONS },
-      { topic: output, numPartitions: PARTITIONS },
-    ],
-    waitForLeaders: true,
+  const { kafka, admin, input, output } = await stageTopics('gc', log, {
+    input: PARTITIONS,
+    output: PARTITIONS,
   });
-  onTestFinished(() => admin.deleteTopics({ topics: [input, output] }).catch(() => undefined));
+  const group = uniqueName('gc-group');
   // A backlog on every partition before the stage starts: each fetch brings all six at once.
   const producer = createStageProducer(kafka);
   await producer.connect();

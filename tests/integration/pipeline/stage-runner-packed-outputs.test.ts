@@ -1,13 +1,13 @@
 import type { KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { createKafka } from '../../../pipeline/runtime/kafka.js';
 import { partitionOfKey } from '../../../pipeline/runtime/key-partitioner.js';
 import { unpackJson } from '../../../pipeline/runtime/packed-records.js';
 import { createStageProducer } from '../../../pipeline/runtime/producer.js';
 import type { OutputRecord, Stage } from '../../../pipeline/runtime/stage.js';
 import { StageRunner } from '../../../pipeline/runtime/stage-runner.js';
-import { testServices, uniqueName } from '../../helpers/services.js';
+import { uniqueName } from '../../helpers/services.js';
+import { stageTopics } from '../../helpers/stage-topics.js';
 
 const IN_PARTITIONS = 3;
 const OUT_PARTITIONS = 6;
@@ -37,20 +37,10 @@ class RekeyStage implements Stage {
 describe('StageRunner: packed output topics', () => {
   test('a flush goes as one record per partition, every message once, each on the partition of its own key', async () => {
     const log = pino({ level: 'warn' });
-    const kafka = createKafka(testServices().kafkaBrokers, uniqueName('packed'), log);
-    const input = uniqueName('packed-in');
-    const output = uniqueName('packed-out');
-    const admin = kafka.admin();
-    await admin.connect();
-    onTestFinished(() => admin.disconnect());
-    await admin.createTopics({
-      topics: [
-        { topic: input, numPartitions: IN_PARTITIONS },
-        { topic: output, numPartitions: OUT_PARTITIONS },
-      ],
-      waitForLeaders: true,
+    const { kafka, input, output } = await stageTopics('packed', log, {
+      input: IN_PARTITIONS,
+      output: OUT_PARTITIONS,
     });
-    onTestFinished(() => admin.deleteTopics({ topics: [input, output] }).catch(() => undefined));
     const producer = createStageProducer(kafka);
     await producer.connect();
     const sent = Array.from({ length: RECORDS }, (_, i) => ({ i, key: `EPC${(i * 7919) % 997}` }));

@@ -1,11 +1,11 @@
 import type { KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, onTestFinished, test } from 'vitest';
-import { createKafka } from '../../../pipeline/runtime/kafka.js';
 import { createStageProducer } from '../../../pipeline/runtime/producer.js';
 import type { OutputRecord, Stage } from '../../../pipeline/runtime/stage.js';
 import { StageRunner } from '../../../pipeline/runtime/stage-runner.js';
-import { testServices, uniqueName } from '../../helpers/services.js';
+import { uniqueName } from '../../helpers/services.js';
+import { stageTopics } from '../../helpers/stage-topics.js';
 
 const GOOD_BEFORE = 20;
 const GOOD_AFTER = 20;
@@ -45,21 +45,8 @@ class CopyStage implements Stage {
 describe('StageRunner: an output the broker refuses', () => {
   test('stops the stage through onFatal and commits nothing past the refused record', async () => {
     const log = pino({ level: 'silent' });
-    const kafka = createKafka(testServices().kafkaBrokers, uniqueName('refused'), log);
-    const input = uniqueName('refused-in');
-    const output = uniqueName('refused-out');
+    const { kafka, admin, input, output } = await stageTopics('refused', log, { input: 1, output: 1 });
     const group = uniqueName('refused-group');
-    const admin = kafka.admin();
-    await admin.connect();
-    onTestFinished(() => admin.disconnect());
-    await admin.createTopics({
-      topics: [
-        { topic: input, numPartitions: 1 },
-        { topic: output, numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
-    onTestFinished(() => admin.deleteTopics({ topics: [input, output] }).catch(() => undefined));
     const producer = createStageProducer(kafka);
     await producer.connect();
     const values = [
