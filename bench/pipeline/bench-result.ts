@@ -75,15 +75,22 @@ export interface BenchResult {
   zoneEventsStored: number;
   /**
    * System latency: the deciding read (the newest read of the evidence locate decided on) → zone
-   * event stored in the database. Excludes locate's wait for evidence (see docs/benchmark.md).
+   * event stored in the database, over the events decided on reads of the steady half of the load
+   * (the window `sustainedReadsPerSec` is taken over), however late they were stored. Excludes
+   * locate's wait for evidence (see docs/benchmark.md).
    */
   latencyMs: Percentiles & { events: number };
+  /**
+   * The same over every stored event, start-up included: the first seconds, when every pallet of
+   * the site arrives at once (one ARRIVED event each) while the stages are still cold.
+   */
+  latencyWholeRunMs: Percentiles & { events: number };
   /** Stored events whose deciding read could not be found (not in the events topic or no evidence). */
   eventsWithoutDecidingRead: number;
   /** Stored events without a stored time (`zone_events.stored_at`, migration 0007): left out. */
   eventsWithoutStoredTime: number;
   /**
-   * The same split where locate produced the event: deciding read → produced (`decide`), produced →
+   * The same split, over the same events as `latencyMs`, where locate produced the event: deciding read → produced (`decide`), produced →
    * stored (`store`); and `decide` split where dedup produced the observation holding the deciding
    * read: read → that observation (`observe`), observation → event (`locate`).
    */

@@ -38,8 +38,8 @@ export function formatReport(r: BenchResult): string {
     ['reads the stored observations count', fmt(r.readsInObservations)],
     ['zone events stored', fmt(r.zoneEventsStored)],
     [
-      'deciding read → stored event p50 / p95 / p99 ms',
-      `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p95)} / ${fmt(r.latencyMs.p99)}`,
+      'deciding read → stored event p50 / p95 / p99 ms (steady half, events)',
+      `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.p95)} / ${fmt(r.latencyMs.p99)} (${fmt(r.latencyMs.events)})`,
     ],
     [
       '  of which deciding read → produced by locate p50 / p99',
@@ -56,6 +56,10 @@ export function formatReport(r: BenchResult): string {
     [
       '  of which produced → stored p50 / p99',
       `${fmt(r.latencySplitMs.store.p50)} / ${fmt(r.latencySplitMs.store.p99)}`,
+    ],
+    [
+      'the same over the whole run, start-up included (events)',
+      `${fmt(r.latencyWholeRunMs.p50)} / ${fmt(r.latencyWholeRunMs.p95)} / ${fmt(r.latencyWholeRunMs.p99)} (${fmt(r.latencyWholeRunMs.events)})`,
     ],
     [
       'first evidence read → stored event p50 / p95 / p99 ms',

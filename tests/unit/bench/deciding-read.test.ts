@@ -83,3 +83,39 @@ describe('system latency', () => {
     expect(s.eventsWithoutDecidingRead).toBe(2);
   });
 });
+
+describe('steady latency', () => {
+  // Deciding reads at 1 000, 5 000 and 9 000 ms; each event stored 400, 300 and 200 ms later.
+  const records = new Map<string, EvidenceRecord[]>([
+    ['a', [{ producedMs: 1_100, lastSeenUs: 1_000_000 }]],
+    ['b', [{ producedMs: 5_100, lastSeenUs: 5_000_000 }]],
+    ['c', [{ producedMs: 9_100, lastSeenUs: 9_000_000 }]],
+  ]);
+  const produced = new Map<string, ProducedEvent>([
+    ['e1', { producedMs: 1_200, evidence: ['a'] }],
+    ['e2', { producedMs: 5_200, evidence: ['b'] }],
+    ['e3', { producedMs: 9_150, evidence: ['c'] }],
+  ]);
+  const stored = new Map([
+    ['e1', { storedMs: 1_400 }],
+    ['e2', { storedMs: 5_300 }],
+    ['e3', { storedMs: 9_200 }],
+  ]);
+
+  it('keeps the events whose deciding read is in the window, however late they were stored', () => {
+    const s = systemLatency(stored, produced, records, { fromMs: 4_000, toMs: 9_000 });
+    expect(s.latency.events).toBe(1);
+    expect(s.latency.max).toBe(300);
+    expect(s.split.decide.max).toBe(200);
+    expect(s.split.store.max).toBe(100);
+    // Every event still counts in the whole run.
+    expect(s.wholeRun.events).toBe(3);
+    expect(s.wholeRun.max).toBe(400);
+  });
+
+  it('is the whole run without a window', () => {
+    const s = systemLatency(stored, produced, records);
+    expect(s.latency.events).toBe(3);
+    expect(s.latency.max).toBe(s.wholeRun.max);
+  });
+});
