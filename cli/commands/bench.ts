@@ -63,7 +63,8 @@ export function benchCommand(): Command {
         "to drain, the throughput and latency bottleneck stages, the issue's goals met or not, " +
         'and raw baselines (kafkajs consume, COPY, MQTT publish/subscribe) with ours ÷ raw. Latency ' +
         'is from the deciding read (the newest read of the evidence locate decided on) to the stored ' +
-        'zone event. --rate max measures capacity: publish as fast as the bridge takes it. By default ' +
+        'zone event, for the events decided on reads of the steady half of the load (the window the ' +
+        'rates are taken over), and again over the whole run, start-up included. --rate max measures capacity: publish as fast as the bridge takes it. By default ' +
         "the bench starts its own Mosquitto on a free loopback port with deploy/mosquitto's queue " +
         'limits (max_queued_messages 200000), because a stock Mosquitto drops QoS 1 messages past ' +
         '1000 queued per session; --external-mqtt (or --mqtt-url) uses an existing broker instead. ' +

@@ -221,9 +221,16 @@ export class DedupOperator {
     return out;
   }
 
-  /** Close the windows of readers that have been silent for `idleFlushUs` of processing time. */
-  tick(): Observation[] {
+  /**
+   * Close the windows of readers that have been silent for `idleFlushUs` of processing time.
+   * `fetchedUpToUs` (pipeline/runtime/fetch-progress.ts): the input is known fetched up to then, so
+   * silence counts only up to it; while the broker is away nothing is flushed. Without it, silence is
+   * processing time alone.
+   */
+  tick(fetchedUpToUs?: number): Observation[] {
     const now = this.clock.nowUs();
+    const silentFor = (sinceUs: number, forUs: number): boolean =>
+      now - sinceUs >= forUs && (fetchedUpToUs === undefined || fetchedUpToUs - sinceUs >= forUs);
     const out: Observation[] = [];
     // A whole partition at once and in reader order, not reader by reader as each falls idle nor in
     // the store's insertion order: how a flood's last batches fall into fetches and ticks, and the
@@ -231,11 +238,10 @@ export class DedupOperator {
     // the order locate sees the flushed windows in.
     const readers = [...this.store.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     for (const [readerId, reader] of readers) {
-      const partitionIdleUs = now - (this.partitionActivityUs.get(reader.partition) ?? 0);
-      const readerIdleUs = now - reader.lastActivityUs;
       if (
         reader.windows.size > 0 &&
-        (partitionIdleUs >= this.idleFlushUs || readerIdleUs >= 3 * this.idleFlushUs)
+        (silentFor(this.partitionActivityUs.get(reader.partition) ?? 0, this.idleFlushUs) ||
+          silentFor(reader.lastActivityUs, 3 * this.idleFlushUs))
       ) {
         const newestEndUs = Math.max(...reader.windows.keys()) + this.windowUs;
         this.close(readerId, reader, Number.POSITIVE_INFINITY, out);

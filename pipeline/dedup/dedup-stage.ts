@@ -6,6 +6,7 @@ import { ReaderStatus, type Alert, type KafkaTopics, type Observation } from '..
 import { ReaderHealth, type ReaderHealthOptions } from '../rules/reader-health.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
 import { decodeReadBatch, decodeRecord } from '../runtime/decode-record.js';
+import { FetchProgress } from '../runtime/fetch-progress.js';
 import type { OutputRecord, Stage, StageChangelog } from '../runtime/stage.js';
 import type { SiteIndex } from '../site/site-index.js';
 import { DedupChangelog } from './dedup-changelog.js';
@@ -52,6 +53,8 @@ export class DedupStage implements Stage {
   /** Observations go packed, one record per partition per flush (pipeline/runtime/packed-records.ts). */
   readonly packedOutputs: readonly string[];
   readonly operator: DedupOperator;
+  /** The input known fetched (fed by the runner): the idle flush holds while Kafka is away. */
+  readonly fetches: FetchProgress;
   /** READER_DOWN: readers are keyed by reader here, so their health is watched where their reads land. */
   readonly health: ReaderHealth;
   private readonly log: Logger;
@@ -85,6 +88,7 @@ export class DedupStage implements Stage {
     this.inputs = [topics.reads, topics.readerStatus];
     this.packedOutputs = [topics.observations];
     this.operator = new DedupOperator(site, clock, new MemoryStateStore<ReaderWindows>(), options);
+    this.fetches = new FetchProgress(clock);
     this.health = new ReaderHealth(clock, options.readerHealth);
     const stateTopic = options.stateTopic;
     this.changes = stateTopic ? new DedupChangelog(stateTopic) : undefined;
@@ -172,7 +176,7 @@ export class DedupStage implements Stage {
   }
 
   tick(): OutputRecord[] {
-    const flushed = this.operator.tick();
+    const flushed = this.operator.tick(this.fetches.fetchedUpToUs());
     const out = [
       ...flushed.map((o) => this.toRecord(o)),
       ...this.health.tick().map((a) => this.alertRecord(a)),

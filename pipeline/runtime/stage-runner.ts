@@ -135,7 +135,13 @@ export class StageRunner {
       maxWaitTimeInMs: 250,
     });
     this.consumer = consumer;
+    const fetches = this.stage.fetches;
+    if (fetches) {
+      consumer.on(consumer.events.FETCH_START, ({ payload }) => fetches.started(payload.nodeId));
+      consumer.on(consumer.events.FETCH, ({ payload }) => fetches.returned(payload.nodeId));
+    }
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      fetches?.reset();
       const owned = new Map(Object.entries(payload.memberAssignment));
       for (const topic of this.stage.inputs) {
         const keep = new Set(owned.get(topic) ?? []);

@@ -1,4 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
+import type { FetchProgress } from './fetch-progress.js';
 
 /** A record a stage wants produced: topic, key (partitioning), JSON value. */
 export interface OutputRecord {
@@ -50,6 +51,11 @@ export interface Stage {
   retainedOffset?(topic: string, partition: number): number | undefined;
   /** Called every `tickMs` of processing time; may emit records (e.g. idle window flushes). */
   tick?(): OutputRecord[];
+  /**
+   * Fed by the runner from its consumer's fetches, for a stage whose `tick` must tell a quiet input
+   * from a broker that is away (dedup's idle flush).
+   */
+  readonly fetches?: FetchProgress;
   /** Partitions this worker no longer owns: drop their state. */
   onRevoked?(topic: string, partitions: number[]): void;
   /**

@@ -121,6 +121,25 @@ describe('DedupOperator', () => {
     expect(op.retainedOffset(0)).toBeUndefined();
   });
 
+  it('holds the idle flush while no fetch confirms the silence (the broker away), then reads on into the windows', () => {
+    const { clock, op } = setup();
+    op.ingest(batch('R1', [read(EPC1, 1, T0 + 100)]), { partition: 0, offset: 0 });
+    // 20 s of processing time with the last handled fetch started just after the batch: Kafka away.
+    clock.advance(20_000_000);
+    expect(op.tick(T0 + 250_000)).toEqual([]);
+    // A fetch started 4.9 s after the batch: not silent for long enough yet.
+    expect(op.tick(T0 + 4_900_000)).toEqual([]);
+    // Back: the reads fetched after the outage fold into the window that was waiting for them.
+    const after = op.ingest(batch('R1', [read(EPC1, 1, T0 + 300)]), { partition: 0, offset: 1 });
+    expect(after).toEqual([]);
+    // Then a fetch started 5 s after the last batch confirms the silence: one window, both reads.
+    const activityUs = clock.nowUs();
+    clock.advance(6_000_000);
+    expect(op.tick(activityUs + 4_999_999)).toEqual([]);
+    const flushed = op.tick(activityUs + 5_000_000);
+    expect(flushed.map((o) => [o.kind, o.count])).toEqual([['window', 2]]);
+  });
+
   it('after an idle flush, a read of a flushed window is a late read of its own, never a second version of the window', () => {
     const { clock, op } = setup();
     op.ingest(batch('R1', [read(EPC1, 1, T0 + 100), read(EPC1, 1, T0 + 200)]), { partition: 0, offset: 0 });
