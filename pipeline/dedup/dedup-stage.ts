@@ -6,6 +6,7 @@ import { ReaderStatus, type Alert, type KafkaTopics, type Observation } from '..
 import { ReaderHealth, type ReaderHealthOptions } from '../rules/reader-health.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
 import { decodeReadBatch, decodeRecord } from '../runtime/decode-record.js';
+import { ChangelogSchedule } from '../runtime/changelog-schedule.js';
 import { FetchProgress } from '../runtime/fetch-progress.js';
 import type { OutputRecord, Stage, StageChangelog } from '../runtime/stage.js';
 import type { SiteIndex } from '../site/site-index.js';
@@ -64,17 +65,13 @@ export class DedupStage implements Stage {
   /** Records skipped because the restored state already held them. */
   skippedReplays = 0;
   private readonly changes: DedupChangelog | undefined;
-  private readonly changelogIntervalUs: number;
-  /** Per raw-reads partition: readers changed since its last changelog write. */
-  private readonly unwritten = new Map<number, Set<string>>();
-  /** Per raw-reads partition: processing time of its last changelog write. */
-  private readonly writtenAtUs = new Map<number, number>();
   /**
-   * Per raw-reads partition: `nextOffset` of its last changelog write. The runner produces a tick's
-   * records in order with the batches' and commits only what was produced, so an idle flush's
-   * write counts too (and the runner commits it from the tick: the input does not stay behind).
+   * Per raw-reads partition: the readers changed since its last changelog write, when the next is
+   * due, and the `nextOffset` the last one covers. The runner produces a tick's records in order with
+   * the batches' and commits only what was produced, so an idle flush's write counts too (and the
+   * runner commits it from the tick: the input does not stay behind).
    */
-  private readonly committable = new Map<number, number>();
+  private readonly schedule: ChangelogSchedule;
 
   constructor(
     private readonly topics: KafkaTopics,
@@ -92,8 +89,7 @@ export class DedupStage implements Stage {
     this.health = new ReaderHealth(clock, options.readerHealth);
     const stateTopic = options.stateTopic;
     this.changes = stateTopic ? new DedupChangelog(stateTopic) : undefined;
-    this.changelogIntervalUs = options.changelogIntervalUs ?? 1_000_000;
-    if (!(this.changelogIntervalUs >= 0)) throw new RangeError('changelogIntervalUs must be >= 0');
+    this.schedule = new ChangelogSchedule(clock, options.changelogIntervalUs ?? 1_000_000);
     this.changelog = stateTopic
       ? {
           topic: stateTopic,
@@ -107,7 +103,6 @@ export class DedupStage implements Stage {
     if (topic === this.topics.readerStatus) return this.handleStatus(messages);
     const out: OutputRecord[] = [];
     const nextOffset = this.nextOffsets.get(partition) ?? 0;
-    let applied = false;
     for (const message of messages) {
       const offset = Number(message.offset);
       if (offset < nextOffset) {
@@ -115,7 +110,7 @@ export class DedupStage implements Stage {
         continue;
       }
       this.nextOffsets.set(partition, offset + 1);
-      applied = true;
+      this.schedule.note(partition);
       const batch = decodeReadBatch(message.value);
       if (!batch.ok) {
         out.push(this.reject(message, batch.code, batch.reason));
@@ -123,7 +118,7 @@ export class DedupStage implements Stage {
       }
       const newestReadUs = batch.value.reads.reduce((max, r) => Math.max(max, r.seenAtUs), 0);
       this.health.onBatch(batch.value.site, batch.value.readerId, partition, newestReadUs);
-      this.unwrittenOf(partition).add(batch.value.readerId);
+      this.schedule.keys(partition).add(batch.value.readerId);
       const touched = this.changes?.dirtyKeys(batch.value.readerId);
       const touchedBefore = touched?.size ?? 0;
       for (const obs of this.operator.ingest(batch.value, { partition, offset }, touched)) {
@@ -160,9 +155,7 @@ export class DedupStage implements Stage {
         if (this.changes.pendingBytes(partition) >= SEGMENT_BYTES) this.writeChangelog(partition, out);
       }
     }
-    if (this.changes && applied) {
-      if (this.intervalPassed(partition)) this.writeChangelog(partition, out);
-    }
+    if (this.changes && this.schedule.due(partition)) this.writeChangelog(partition, out);
     return out;
   }
 
@@ -170,7 +163,7 @@ export class DedupStage implements Stage {
   retainedOffset(topic: string, partition: number): number | undefined {
     if (topic !== this.topics.reads) return undefined;
     const held = this.operator.retainedOffset(partition);
-    const written = this.committable.get(partition);
+    const written = this.schedule.coveredOffset(partition);
     if (written === undefined) return held;
     return held === undefined ? written : Math.min(held, written);
   }
@@ -189,12 +182,11 @@ export class DedupStage implements Stage {
       const p = this.operator.reader(o.readerId)?.partition;
       if (p === undefined || !this.nextOffsets.has(p)) continue;
       partitions.add(p);
-      this.unwrittenOf(p).add(o.readerId);
+      this.schedule.keys(p).add(o.readerId);
     }
     // Changes left unwritten when the input paused (the interval had not passed at its last
     // batch): written once it has, so the commit does not wait for the idle flush.
-    for (const [p, readers] of this.unwritten)
-      if (readers.size > 0 && this.intervalPassed(p)) partitions.add(p);
+    for (const p of this.schedule.duePartitions()) partitions.add(p);
     for (const p of [...partitions].sort((a, b) => a - b)) this.writeChangelog(p, out);
     return out;
   }
@@ -206,23 +198,9 @@ export class DedupStage implements Stage {
     // Another worker owns them now and restores their state from the changelog.
     for (const p of partitions) {
       this.nextOffsets.delete(p);
-      this.unwritten.delete(p);
-      this.writtenAtUs.delete(p);
-      this.committable.delete(p);
+      this.schedule.forget(p);
     }
     this.changes?.forget((readerId) => this.operator.reader(readerId) !== undefined, partitions);
-  }
-
-  private unwrittenOf(partition: number): Set<string> {
-    let readers = this.unwritten.get(partition);
-    if (!readers) this.unwritten.set(partition, (readers = new Set()));
-    return readers;
-  }
-
-  /** No write yet, or `changelogIntervalUs` of processing time since the partition's last one. */
-  private intervalPassed(partition: number): boolean {
-    const lastUs = this.writtenAtUs.get(partition);
-    return lastUs === undefined || this.clock.nowUs() - lastUs >= this.changelogIntervalUs;
   }
 
   /** What changed of the partition's readers, then its progress: one segment, applied whole. */
@@ -230,26 +208,22 @@ export class DedupStage implements Stage {
     const nextOffset = this.nextOffsets.get(partition) ?? 0;
     this.changes!.write(
       partition,
-      this.unwritten.get(partition) ?? [],
+      this.schedule.keys(partition),
       (readerId) => this.operator.reader(readerId),
       nextOffset,
       out,
     );
-    this.unwritten.delete(partition);
-    this.writtenAtUs.set(partition, this.clock.nowUs());
-    this.committable.set(partition, nextOffset);
+    this.schedule.written(partition, nextOffset);
   }
 
   private restore(partition: number, records: Array<{ key: string; value: Buffer | null }>): void {
     this.operator.forgetPartitions(new Set([partition]));
     this.changes!.forget((readerId) => this.operator.reader(readerId) !== undefined, [partition]);
-    this.unwritten.delete(partition);
     const restored = this.changes!.restore(partition, records, this.clock.nowUs());
     for (const { key, reason } of restored.bad)
       this.log.warn({ partition, key, reason }, 'unreadable changelog entry skipped');
     this.nextOffsets.set(partition, restored.nextOffset);
-    this.committable.set(partition, restored.nextOffset);
-    this.writtenAtUs.set(partition, this.clock.nowUs());
+    this.schedule.restored(partition, restored.nextOffset, false);
     for (const [readerId, reader] of restored.readers) this.operator.restoreReader(readerId, reader);
     this.log.info(
       {

@@ -14,6 +14,7 @@ import {
 import { CustomsTable } from '../rules/customs-table.js';
 import { PalletTimers, type PalletTimerState } from '../rules/pallet-timers.js';
 import { ZoneRules } from '../rules/zone-rules.js';
+import { ChangelogSchedule } from '../runtime/changelog-schedule.js';
 import { deadLetterRecord } from '../runtime/dead-letters.js';
 import { decodeObservations } from '../runtime/decode-record.js';
 import type { OutputRecord, Stage, StageChangelog } from '../runtime/stage.js';
@@ -88,15 +89,8 @@ export class LocateStage implements Stage {
   private customsConsumer: Consumer | undefined;
   /** Observations skipped because the restored state already held them. */
   skippedReplays = 0;
-  private readonly changelogIntervalUs: number;
-  /** Per input partition: pallets changed since its last changelog write. */
-  private readonly unwritten = new Map<number, Set<string>>();
-  /** Per input partition: input applied since its last changelog write. */
-  private readonly dirty = new Set<number>();
-  /** Per input partition: processing time of its last changelog write. */
-  private readonly writtenAtUs = new Map<number, number>();
-  /** Per input partition: input offsets below this are in the changelog (or were never in state). */
-  private readonly committable = new Map<number, number>();
+  /** Per input partition: the pallets changed since its last changelog write, and when the next is due. */
+  private readonly schedule: ChangelogSchedule;
 
   constructor(
     private readonly kafka: Kafka,
@@ -109,8 +103,7 @@ export class LocateStage implements Stage {
   ) {
     this.inputs = [topics.observations];
     this.rules = new ZoneRules(site, this.customs, options.manifest);
-    this.changelogIntervalUs = options.changelogIntervalUs ?? 1_000_000;
-    if (!(this.changelogIntervalUs >= 0)) throw new RangeError('changelogIntervalUs must be >= 0');
+    this.schedule = new ChangelogSchedule(clock, options.changelogIntervalUs ?? 1_000_000);
     const stateTopic = options.stateTopic;
     this.changelog = stateTopic
       ? {
@@ -153,9 +146,8 @@ export class LocateStage implements Stage {
     const out: OutputRecord[] = [];
     const state = this.partitionState(partition);
     // State that starts empty here holds nothing from before this batch.
-    if (!this.committable.has(partition))
-      this.committable.set(partition, Math.max(state.nextOffset, Number(messages[0]?.offset ?? 0)));
-    const touched = this.unwrittenOf(partition);
+    this.schedule.startAt(partition, Math.max(state.nextOffset, Number(messages[0]?.offset ?? 0)));
+    const touched = this.schedule.keys(partition);
     for (const message of messages) {
       const offset = Number(message.offset);
       if (offset < state.nextOffset) {
@@ -163,7 +155,7 @@ export class LocateStage implements Stage {
         continue;
       }
       state.nextOffset = offset + 1;
-      this.dirty.add(partition);
+      this.schedule.note(partition);
       // Dedup packs a flush's observations per partition (pipeline/runtime/packed-records.ts).
       for (const observation of decodeObservations(message.value)) {
         if (!observation.ok) {
@@ -189,37 +181,25 @@ export class LocateStage implements Stage {
       // progress up to it.
       if (this.changelog && touched.size >= SEGMENT_PALLETS) this.writeChangelog(partition, state, out);
     }
-    if (this.changelog && this.dirty.has(partition) && this.intervalPassed(partition))
-      this.writeChangelog(partition, state, out);
+    if (this.changelog && this.schedule.due(partition)) this.writeChangelog(partition, state, out);
     return out;
   }
 
   /** With a changelog: no input past its last write is committed. */
   retainedOffset(topic: string, partition: number): number | undefined {
     if (!this.changelog || topic !== this.topics.observations) return undefined;
-    return this.committable.get(partition);
+    return this.schedule.coveredOffset(partition);
   }
 
   /** Partitions whose input paused with changes unwritten: written once their interval has passed. */
   tick(): OutputRecord[] {
     const out: OutputRecord[] = [];
     if (!this.changelog) return out;
-    for (const partition of [...this.dirty].sort((a, b) => a - b)) {
+    for (const partition of this.schedule.duePartitions()) {
       const state = this.partitions.get(partition);
-      if (state && this.intervalPassed(partition)) this.writeChangelog(partition, state, out);
+      if (state) this.writeChangelog(partition, state, out);
     }
     return out;
-  }
-
-  private intervalPassed(partition: number): boolean {
-    const lastUs = this.writtenAtUs.get(partition);
-    return lastUs === undefined || this.clock.nowUs() - lastUs >= this.changelogIntervalUs;
-  }
-
-  private unwrittenOf(partition: number): Set<string> {
-    let epcs = this.unwritten.get(partition);
-    if (!epcs) this.unwritten.set(partition, (epcs = new Set()));
-    return epcs;
   }
 
   onRevoked(_topic: string, partitions: number[]): void {
@@ -229,10 +209,7 @@ export class LocateStage implements Stage {
 
   private forget(partition: number): void {
     this.partitions.delete(partition);
-    this.unwritten.delete(partition);
-    this.dirty.delete(partition);
-    this.writtenAtUs.delete(partition);
-    this.committable.delete(partition);
+    this.schedule.forget(partition);
   }
 
   private partitionState(partition: number): PartitionState {
@@ -264,7 +241,7 @@ export class LocateStage implements Stage {
 
   /** The partition's changed pallets, then its progress: one segment, applied whole. */
   private writeChangelog(partition: number, state: PartitionState, out: OutputRecord[]): void {
-    const touched = this.unwrittenOf(partition);
+    const touched = this.schedule.keys(partition);
     const topic = this.changelog!.topic;
     for (const epc of [...touched].sort()) {
       const value = encodePallet(state.pallets.get(epc), state.timerStates.get(epc), state.seen.get(epc));
@@ -286,10 +263,7 @@ export class LocateStage implements Stage {
         cross: state.operator.levels.crossSnapshot(),
       }),
     });
-    touched.clear();
-    this.dirty.delete(partition);
-    this.writtenAtUs.set(partition, this.clock.nowUs());
-    this.committable.set(partition, state.nextOffset);
+    this.schedule.written(partition, state.nextOffset);
   }
 
   private restore(partition: number, records: Array<{ key: string; value: Buffer | null }>): void {
@@ -326,9 +300,9 @@ export class LocateStage implements Stage {
         this.log.warn({ partition, key, err: describeError(err) }, 'unreadable changelog entry skipped');
       }
     }
-    // The first batch after a restore writes at once (no `writtenAtUs`): the new owner's progress
-    // is on record from its first batch, as it was before the interval.
-    this.committable.set(partition, state.nextOffset);
+    // The first batch after a restore writes at once: the new owner's progress is on record from
+    // its first batch, as it was before the interval.
+    this.schedule.restored(partition, state.nextOffset, true);
     this.log.info(
       { partition, pallets: state.pallets.size, nextOffset: state.nextOffset, bad },
       'locate state restored',
