@@ -5,6 +5,14 @@ import type { PalletState } from './locate-operator.js';
 import type { SeenStore, SeenWindows } from './locate-state.js';
 import { NumberSlab } from './number-slab.js';
 
+/**
+ * `alerted` holds two optional booleans, each as 0 (unset), 1 (false) or 2 (true): `dwellAlerted`
+ * in the low two bits, `missingAlerted` above them.
+ */
+const tri = (b: boolean | undefined): number => (b === undefined ? 0 : b ? 2 : 1);
+const DWELL_BITS = 3;
+const MISSING_SHIFT = 2;
+
 const LOCATE = 1;
 const TIMERS = 2;
 /** `current` is present (possibly empty): `[]` and absent weigh differently (LocateOperator). */
@@ -198,7 +206,7 @@ export class PalletColumns {
         this.partition[slot] = partition;
         if (atUs > this.timerLastSeenUs[slot]!) {
           this.timerLastSeenUs[slot] = atUs;
-          this.alerted[slot] = (this.alerted[slot]! & 3) | (1 << 2); // missingAlerted = false
+          this.alerted[slot] = (this.alerted[slot]! & DWELL_BITS) | (tri(false) << MISSING_SHIFT);
         }
         return true;
       },
@@ -314,8 +322,8 @@ export class PalletColumns {
     const enteredUs = this.enteredUs[slot]!;
     if (!Number.isNaN(enteredUs)) state.enteredUs = enteredUs;
     const a = this.alerted[slot]!;
-    if (a & 3) state.dwellAlerted = (a & 3) === 2;
-    if (a >> 2) state.missingAlerted = a >> 2 === 2;
+    if (a & DWELL_BITS) state.dwellAlerted = (a & DWELL_BITS) === tri(true);
+    if (a >> MISSING_SHIFT) state.missingAlerted = a >> MISSING_SHIFT === tri(true);
     return state;
   }
 
@@ -327,8 +335,7 @@ export class PalletColumns {
     this.timerZone[slot] = s.zone === undefined ? 0 : this.intern(s.zone);
     this.enteredUs[slot] = s.enteredUs ?? NaN;
     this.timerLastSeenUs[slot] = s.lastSeenUs;
-    const tri = (b: boolean | undefined): number => (b === undefined ? 0 : b ? 2 : 1);
-    this.alerted[slot] = tri(s.dwellAlerted) | (tri(s.missingAlerted) << 2);
+    this.alerted[slot] = tri(s.dwellAlerted) | (tri(s.missingAlerted) << MISSING_SHIFT);
   }
 
   private clearTimers(slot: number): void {

@@ -23,12 +23,15 @@ export class FetchProgress {
   private readonly handling = new Map<number, number>();
   /** Per broker: start of the latest fetch returned and handled. */
   private readonly confirmed = new Map<number, number>();
+  /** The brokers fetched from since the last reset. */
+  private readonly brokers = new Set<number>();
   private fed = false;
 
   constructor(private readonly clock: Clock) {}
 
   started(broker: number): void {
     this.fed = true;
+    this.brokers.add(broker);
     const returned = this.handling.get(broker);
     if (returned !== undefined) this.confirmed.set(broker, returned);
     this.handling.delete(broker);
@@ -48,6 +51,7 @@ export class FetchProgress {
     this.inFlight.clear();
     this.handling.clear();
     this.confirmed.clear();
+    this.brokers.clear();
   }
 
   /**
@@ -58,11 +62,7 @@ export class FetchProgress {
   fetchedUpToUs(): number | undefined {
     if (!this.fed) return undefined;
     let min = Number.POSITIVE_INFINITY;
-    for (const broker of new Set([
-      ...this.inFlight.keys(),
-      ...this.handling.keys(),
-      ...this.confirmed.keys(),
-    ]))
+    for (const broker of this.brokers)
       min = Math.min(min, this.confirmed.get(broker) ?? Number.NEGATIVE_INFINITY);
     return min === Number.POSITIVE_INFINITY ? Number.NEGATIVE_INFINITY : min;
   }
