@@ -1,7 +1,8 @@
 import type { Kafka } from 'kafkajs';
 import { systemClock, type Clock } from '../runtime/clock.js';
+import { ConfigError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
-import { kafkaTopics, type Manifest, type SiteLayout } from '../schemas/index.js';
+import { kafkaTopics, type KafkaTopics, type Manifest, type SiteLayout } from '../schemas/index.js';
 import { Bridge, type BridgeOptions } from './bridge/bridge.js';
 import { DedupStage } from './dedup/dedup-stage.js';
 import { LocateStage } from './locate/locate-stage.js';
@@ -29,11 +30,23 @@ export function dedupStateTopic(topicPrefix: string): string {
 }
 
 /**
+ * The topics of a pipeline under `topicPrefix`, with the bridge's (raw reads and reader status)
+ * taken from `readsPrefix` when given: a pipeline of its own (a shadow of a new release or layout,
+ * the bench's catch-up run) over another deployment's raw reads, into its own topics and schema.
+ */
+export function pipelineTopics(topicPrefix: string, readsPrefix?: string): KafkaTopics {
+  const own = kafkaTopics(topicPrefix);
+  if (readsPrefix === undefined || readsPrefix === topicPrefix) return own;
+  const source = kafkaTopics(readsPrefix);
+  return { ...own, reads: source.reads, readerStatus: source.readerStatus };
+}
+
+/**
  * The consumer groups of the pipeline's stages and the topics each consumes (the stages' `inputs`),
  * whose lag the sink's process records for the dashboards.
  */
-export function pipelineLagTargets(topicPrefix: string): ConsumerLagTarget[] {
-  const t = kafkaTopics(topicPrefix);
+export function pipelineLagTargets(topicPrefix: string, readsPrefix?: string): ConsumerLagTarget[] {
+  const t = pipelineTopics(topicPrefix, readsPrefix);
   return [
     { groupId: `${topicPrefix}.dedup`, topics: [t.reads, t.readerStatus] },
     { groupId: `${topicPrefix}.locate`, topics: [t.observations] },
@@ -48,6 +61,11 @@ export interface PipelineOptions {
   stages: readonly StageName[];
   kafkaBrokers: string[];
   topicPrefix: string;
+  /**
+   * Take the raw reads (and reader status) from this prefix's topics instead of `topicPrefix`'s: a
+   * pipeline without a bridge of its own, over another deployment's raw reads (`pipelineTopics`).
+   */
+  readsPrefix?: string;
   site: SiteLayout;
   manifest?: Manifest;
   /** Needed by the bridge. */
@@ -80,7 +98,12 @@ export interface RunningPipeline {
 export async function startPipeline(options: PipelineOptions): Promise<RunningPipeline> {
   const clock = options.clock ?? systemClock;
   const log = options.log;
-  const topics = kafkaTopics(options.topicPrefix);
+  const topics = pipelineTopics(options.topicPrefix, options.readsPrefix);
+  // The bridge writes the raw reads of its own prefix: it cannot feed another prefix's pipeline.
+  if (topics.reads !== kafkaTopics(options.topicPrefix).reads && options.stages.includes('bridge'))
+    throw new ConfigError(
+      `the bridge writes to its own prefix's raw reads; run it without --reads-prefix (${options.readsPrefix})`,
+    );
   const kafka = createKafka(options.kafkaBrokers, `bondtrack-${options.stages.join('-')}`, log);
   // Idempotent, so the whole step is retried while a busy or restarting broker answers "not yet".
   await retryKafkaStart(
@@ -133,7 +156,7 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
         kafka,
         options.databaseUrl,
         options.databaseSchema ?? 'bondtrack',
-        pipelineLagTargets(options.topicPrefix),
+        pipelineLagTargets(options.topicPrefix, options.readsPrefix),
         clock,
         log.child({ stage: 'consumer-lag' }),
         { intervalMs: options.consumerLagIntervalMs },

@@ -10,6 +10,11 @@ import { DEMO_SITE_FILE } from './site-file.js';
  * Settings every process shares: where the services are and which site it serves.
  * Precedence: command-line flags > environment > config file (BONDTRACK_CONFIG or --config) > defaults.
  */
+/** A Kafka topic prefix: what may stand in a topic name. */
+export const TOPIC_PREFIX = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'must be letters, digits, . _ -' });
+
 export const BondtrackConfig = z.object({
   /** MQTT broker URL (env MQTT_URL). Unset in `demo` means "start an embedded broker". */
   mqttUrl: z
@@ -28,10 +33,7 @@ export const BondtrackConfig = z.object({
   /** Schema that holds Bondtrack's tables (env DATABASE_SCHEMA). */
   databaseSchema: Identifier.default('bondtrack'),
   /** Prefix of every Kafka topic name (env BONDTRACK_TOPIC_PREFIX). */
-  topicPrefix: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'must be letters, digits, . _ -' })
-    .default('bondtrack'),
+  topicPrefix: TOPIC_PREFIX.default('bondtrack'),
   /** Site layout file, YAML or JSON (env BONDTRACK_SITE). */
   siteFile: z.string().min(1).default(DEMO_SITE_FILE),
 });

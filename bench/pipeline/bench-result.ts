@@ -1,3 +1,4 @@
+import type { CatchUpResult } from './catch-up.js';
 import type { StageDrain } from './drain.js';
 import type { Percentiles } from './latency.js';
 import type { StageLoadStats } from './stage-monitor.js';
@@ -148,6 +149,16 @@ export interface BenchResult {
     copyRows: number;
     mqttReadsPerSec: number;
   };
-  /** Ours ÷ raw: sustainedReadsPerSec ÷ Kafka consume, observations/s ÷ COPY, sustained ÷ MQTT. */
-  ratios?: { kafkaConsume: number; copy: number; mqtt: number };
+  /**
+   * With baselines: dedup, locate and the sink again, from nothing, over the run's raw topic with the
+   * machine to themselves, as the raw consume had it (bench/pipeline/catch-up.ts): how fast the
+   * pipeline works off a backlog, and which stage spends the most CPU per read.
+   */
+  catchUp?: CatchUpResult;
+  /**
+   * Ours ÷ raw: sustainedReadsPerSec ÷ Kafka consume (the live run: the load generator, MQTT broker
+   * and bridge share the cores), the catch-up's reads/s ÷ Kafka consume (like for like: the same
+   * topic, nothing else running), observations/s ÷ COPY, sustained ÷ MQTT.
+   */
+  ratios?: { kafkaConsume: number; kafkaConsumeCatchUp: number; copy: number; mqtt: number };
 }

@@ -144,6 +144,11 @@ export function formatReport(r: BenchResult): string {
           fmt(r.ratios.kafkaConsume, 3),
         ],
         [
+          'catch-up: the pipeline over the same raw topic, alone (reads; ratio: ÷ the consume)',
+          r.catchUp ? fmt(r.catchUp.readsPerSec) : '-',
+          fmt(r.ratios.kafkaConsumeCatchUp, 3),
+        ],
+        [
           `COPY of the ${fmt(r.baselines.copyRows)} observation rows (rows)`,
           fmt(r.baselines.copyRowsPerSec),
           fmt(r.ratios.copy, 3),
@@ -155,6 +160,19 @@ export function formatReport(r: BenchResult): string {
         ],
       ]),
     );
+  }
+  if (r.catchUp) {
+    const c = r.catchUp;
+    out.push('');
+    out.push(
+      `catch-up: dedup, locate and sink from nothing over the raw topic, nothing else running: ` +
+        `${fmt(c.readsPerSec)} reads/s (10–70% of the reads stored), ${fmt(c.readsStored)} reads stored in ` +
+        `${fmt(c.seconds, 1)} s${c.complete ? '' : ' (NOT complete: timed out)'}; most CPU per read: ${c.busiest}`,
+    );
+    const rows: string[][] = [['catch-up stage', 'cpu s', 'cpu µs per read', 'cores', 'peak RSS MB']];
+    for (const [name, st] of Object.entries(c.stages))
+      rows.push([name, fmt(st.cpuSec, 1), fmt(st.cpuUsPerRead, 2), fmt(st.cores, 2), fmt(st.peakRssMb)]);
+    out.push(table(rows));
   }
   return `${out.join('\n')}\n`;
 }

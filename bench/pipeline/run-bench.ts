@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { dedupStateTopic, locateStateTopic } from '../../pipeline/pipeline.js';
+import { dedupStateTopic, locateStateTopic, pipelineTopics } from '../../pipeline/pipeline.js';
 import { ensureTopics } from '../../pipeline/runtime/topics.js';
 import { quoteIdent } from '../../pipeline/sink/sql-identifier.js';
 import { kafkaTopics, type KafkaTopics } from '../../schemas/index.js';
 import { BacklogGate } from './backlog-gate.js';
+import { measureCatchUp } from './catch-up.js';
 import { consumeRawTopic, copyObservations, mqttRoundTrip } from './baselines.js';
 import type { BenchOptions, BenchResult } from './bench-result.js';
 import { groupLag, topicEnd } from './consumer-lag.js';
@@ -54,6 +55,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const topicPrefix = `bench_${id}`;
   const schema = `bench_${id}`;
   const topics = kafkaTopics(topicPrefix);
+  // The catch-up's own prefix and schema; it takes its raw reads from the run's.
+  const catchUpPrefix = `${topicPrefix}_catchup`;
+  const catchUpSchema = `${schema}_catchup`;
   const capacity = options.rate === 'max';
   const site = new SyntheticSite(siteId, options.readers, options.palletsPerZone);
   const work = await mkdtemp(join(tmpdir(), 'bondtrack-bench-'));
@@ -78,20 +82,22 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     }
     const mqttUrl = broker?.url ?? options.mqttUrl;
     await ensureTopics(admin, topics);
-    const args = [
+    const stageArgs = (prefix: string, schemaName: string, extra: string[] = []): string[] => [
       '--site',
       siteFile,
       '--topic-prefix',
-      topicPrefix,
+      prefix,
       '--schema',
-      schema,
+      schemaName,
       '--kafka-brokers',
       options.kafkaBrokers.join(','),
       '--mqtt-url',
       mqttUrl,
       '--database-url',
       options.databaseUrl,
+      ...extra,
     ];
+    const args = stageArgs(topicPrefix, schema);
     options.onPhase?.('starting stages', 0, STAGES.length);
     // Downstream first, so that nothing waits for a consumer group to form.
     for (const stage of STAGES) {
@@ -346,9 +352,23 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         copyRows: copy.rows,
         mqttReadsPerSec: mqttRaw.readsPerSec,
       };
+      // Last: the pipeline again over the same raw topic, alone, as the raw consume ran.
+      options.onPhase?.('catch-up', 0, raw.reads);
+      const catchUp = await measureCatchUp({
+        args: stageArgs(catchUpPrefix, catchUpSchema, ['--reads-prefix', topicPrefix]),
+        schema: catchUpSchema,
+        expectedReads: raw.reads,
+        pool,
+        // Far longer than it takes: the catch-up runs faster than the live run it repeats.
+        timeoutMs: Math.max(120_000, 3 * (drainedAtMs - load.startedAtMs)),
+        ...(options.cpuProfileDir && { cpuProfileDir: join(options.cpuProfileDir, 'catch-up') }),
+        onProgress: (stored, expected) => options.onPhase?.('catch-up', stored, expected),
+      });
+      result.catchUp = catchUp;
       result.goals.kafkaConsumeRatioAtLeastHalf = sustainedReadsPerSec / raw.readsPerSec >= 0.5;
       result.ratios = {
         kafkaConsume: sustainedReadsPerSec / raw.readsPerSec,
+        kafkaConsumeCatchUp: catchUp.readsPerSec / raw.readsPerSec,
         copy: copy.rowsPerSec > 0 ? observationsPerSec / copy.rowsPerSec : 0,
         mqtt: mqttRaw.readsPerSec > 0 ? sustainedReadsPerSec / mqttRaw.readsPerSec : 0,
       };
@@ -367,7 +387,20 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
           ],
         })
         .catch(() => undefined);
+      // The catch-up's: its own topics (not the raw reads and reader status it took from the run's).
+      const own = pipelineTopics(catchUpPrefix, topicPrefix);
+      const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
+      const catchUpTopics = [
+        ...(Object.keys(own) as Array<keyof KafkaTopics>)
+          .filter((k) => k !== 'reads' && k !== 'readerStatus')
+          .map((k) => own[k]),
+        dedupStateTopic(catchUpPrefix),
+        locateStateTopic(catchUpPrefix),
+      ].filter((t) => existing.has(t));
+      if (catchUpTopics.length > 0)
+        await admin.deleteTopics({ topics: catchUpTopics }).catch(() => undefined);
       await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).catch(() => undefined);
+      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(catchUpSchema)} CASCADE`).catch(() => undefined);
     }
     await admin.disconnect();
     await pool.end();

@@ -1,6 +1,6 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { STAGE_NAMES, startPipeline, type StageName } from '../../pipeline/pipeline.js';
-import { DEFAULT_DATABASE_URL, DEFAULT_MQTT_URL } from '../../runtime/config.js';
+import { DEFAULT_DATABASE_URL, DEFAULT_MQTT_URL, TOPIC_PREFIX } from '../../runtime/config.js';
 import { describeError } from '../../runtime/errors.js';
 import { createLogger } from '../../runtime/logger.js';
 import { observePipeline } from '../../pipeline/runtime/pipeline-metrics.js';
@@ -19,6 +19,13 @@ interface PipelineFlags extends ConnectionFlags, OpsFlags {
   /** false with --no-sequence-gaps. */
   sequenceGaps: boolean;
   plainSubscription?: boolean;
+  readsPrefix?: string;
+}
+
+function parseTopicPrefix(value: string): string {
+  const parsed = TOPIC_PREFIX.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError('must be letters, digits, . _ -');
+  return parsed.data;
 }
 
 function parseByteCount(value: string): number {
@@ -61,10 +68,17 @@ export function pipelineCommand(): Command {
       '--plain-subscription',
       'bridge: one MQTT connection with a plain persistent subscription instead of 32 in a shared one. Mosquitto 2.0 does not restore shared subscriptions when it restarts, so what adapters publish before the bridge subscribes again is dropped; a plain subscription is restored and queues it. Run a single bridge process with it (docs/operations.md)',
     )
+    .addOption(
+      new Option(
+        '--reads-prefix <prefix>',
+        "dedup: take the raw reads (and reader status) from this prefix's topics instead of --topic-prefix's: a second pipeline with its own topics and --schema over another deployment's live reads, e.g. a new release or site layout shadowing production. Not with the bridge, which writes its own prefix's raw reads",
+      ).argParser(parseTopicPrefix),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  bondtrack pipeline                      # all stages, local services\n' +
         '  bondtrack pipeline dedup locate         # two stages in this process\n' +
+        '  bondtrack pipeline dedup locate sink --topic-prefix shadow --schema shadow --reads-prefix bondtrack --site new-site.yaml\n' +
         '  KAFKA_BROKERS=k1:9092,k2:9092 DATABASE_URL=postgres://… bondtrack pipeline sink\n',
     );
   addConnectionOptions(command);
@@ -83,6 +97,7 @@ export function pipelineCommand(): Command {
       stages,
       kafkaBrokers: config.kafkaBrokers,
       topicPrefix: config.topicPrefix,
+      ...(flags.readsPrefix === undefined ? {} : { readsPrefix: flags.readsPrefix }),
       site,
       manifest,
       mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,

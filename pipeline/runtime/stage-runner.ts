@@ -361,12 +361,18 @@ export class StageRunner {
         this.nextFlush = undefined;
         const steps = this.pending;
         this.pending = [];
+        // After a failed produce nothing more is produced: a later flush (a tick's, handed over
+        // while the failed one was in flight) would write a changelog recording effects whose
+        // outputs are lost, and a restart would skip their input.
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrown as it was raised
+        if (this.failure !== undefined) throw this.failure;
         await this.produce(steps.length === 1 ? steps[0]!.records : steps.flatMap((s) => s.records));
         return steps;
       });
       this.producing = produced.then(
         () => undefined,
         (err: unknown) => {
+          if (err === this.failure) return; // a flush after the failed one, not produced (above)
           this.failure = err;
           this.log.error({ stage: this.stage.name, err: describeError(err) }, 'produce failed');
         },

@@ -34,6 +34,21 @@ describe('bondtrack (the real command)', () => {
     expect(cli.stderr()).toMatch(/value 'teleport' is invalid/);
   });
 
+  it("refuses a bad --reads-prefix, and the bridge with another prefix's raw reads", async () => {
+    const bad = spawnBondtrack(['pipeline', 'dedup', '--reads-prefix', 'no spaces']);
+    expect(await bad.exited()).toBe(1);
+    expect(bad.stderr()).toMatch(
+      /--reads-prefix <prefix>' argument 'no spaces' is invalid\. must be letters, digits/,
+    );
+    // Refused before any service is reached: nothing listens on this port.
+    const bridge = spawnBondtrack(['pipeline', 'bridge', '--reads-prefix', 'production'], {
+      KAFKA_BROKERS: '127.0.0.1:1',
+    });
+    expect(await bridge.exited()).toBe(2);
+    expect(bridge.stderr()).toContain('[BT_CONFIG_INVALID]');
+    expect(bridge.stderr()).toContain("the bridge writes to its own prefix's raw reads");
+  });
+
   it('names the file and the field of a bad site layout', async () => {
     const cli = spawnBondtrack(['pipeline', 'dedup', '--site', 'seeds/demo-manifest.json']);
     expect(await cli.exited()).toBe(2);

@@ -1,3 +1,5 @@
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { BenchResult } from '../../bench/pipeline/run-bench.js';
 import { spawnBondtrack } from '../helpers/cli-process.js';
@@ -28,7 +30,6 @@ describe('reader flood through bridge, dedup, locate and sink', () => {
       '100',
       '--drain-timeout',
       '40',
-      '--no-baselines',
       '--no-progress',
       '--json',
       '--kafka-brokers',
@@ -71,7 +72,49 @@ describe('reader flood through bridge, dedup, locate and sink', () => {
     expect(result.latencyMs.events).toBeLessThan(result.latencyWholeRunMs.events);
     // The deciding read is the newest of the evidence, so never earlier than its first read.
     expect(result.latencyWholeRunMs.p50).toBeLessThanOrEqual(result.firstEvidenceToStoredMs.p50);
-  }, 120_000);
+
+    // The baselines ran, and the catch-up (the pipeline from nothing over the same raw topic, with
+    // --reads-prefix) counted every read in storage once, as the live run did.
+    expect(result.baselines!.kafkaConsumeReadsPerSec).toBeGreaterThan(0);
+    expect(result.baselines!.copyRows).toBe(result.observationsStored);
+    const catchUp = result.catchUp!;
+    expect(catchUp.complete).toBe(true);
+    expect(catchUp.readsStored).toBe(result.readsInRawTopic);
+    expect(catchUp.readsPerSec).toBeGreaterThan(0);
+    expect(Object.keys(catchUp.stages).sort()).toEqual(['dedup', 'locate', 'sink']);
+    for (const [name, stage] of Object.entries(catchUp.stages)) expect(stage.cpuSec, name).toBeGreaterThan(0);
+    expect(catchUp.stages[catchUp.busiest]!.cpuUsPerRead).toBe(
+      Math.max(...Object.values(catchUp.stages).map((s) => s.cpuUsPerRead)),
+    );
+    expect(result.ratios!.kafkaConsumeCatchUp).toBeCloseTo(
+      catchUp.readsPerSec / result.baselines!.kafkaConsumeReadsPerSec,
+      9,
+    );
+    // Both runs' schemas and topics are gone afterwards.
+    const db = new pg.Client({ connectionString: services.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ name: string }>(
+        'SELECT nspname AS name FROM pg_namespace WHERE nspname = ANY($1)',
+        [[result.schema, `${result.schema}_catchup`]],
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      await db.end();
+    }
+    const admin = new Kafka({ brokers: services.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      // A deletion reaches the metadata a moment after the broker has taken it.
+      const left = async () =>
+        (await admin.listTopics()).filter(
+          (t) => t.startsWith(`${result.topicPrefix}.`) || t.startsWith(`${result.topicPrefix}_catchup.`),
+        );
+      await expect.poll(left, { timeout: 30_000, interval: 250 }).toEqual([]);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 180_000);
 
   it('in capacity mode, loses nothing on a stock broker and names what limits the rate', async () => {
     const services = testServices();

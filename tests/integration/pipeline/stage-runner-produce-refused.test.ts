@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { describe, expect, onTestFinished, test } from 'vitest';
+import { readPartitionsToEnd } from '../../../pipeline/runtime/changelog.js';
 import { createStageProducer } from '../../../pipeline/runtime/producer.js';
 import type { OutputRecord, Stage } from '../../../pipeline/runtime/stage.js';
 import { StageRunner } from '../../../pipeline/runtime/stage-runner.js';
@@ -37,8 +38,10 @@ class CopyStage implements Stage {
       };
     });
   }
+  /** A record every tick, saying whether the poison had been taken when the tick ran. */
   tick(): OutputRecord[] {
-    return [];
+    const value = this.taken.includes('poison') ? 'tick-after-poison' : 'tick-before-poison';
+    return [{ topic: this.output, key: 't', value }];
   }
 }
 
@@ -61,7 +64,7 @@ describe('StageRunner: an output the broker refuses', () => {
     const stage = new CopyStage(input, output, group);
     let fatal: ((err: unknown) => void) | undefined;
     const failed = new Promise<unknown>((resolve) => (fatal = resolve));
-    const runner = new StageRunner(kafka, stage, log, { tickMs: 50, onFatal: (err) => fatal!(err) });
+    const runner = new StageRunner(kafka, stage, log, { tickMs: 5, onFatal: (err) => fatal!(err) });
     onTestFinished(() => runner.stop());
     await runner.start();
 
@@ -71,9 +74,14 @@ describe('StageRunner: an output the broker refuses', () => {
     expect(runner.ready).toBe(false);
     expect(runner.error).toBe(err);
     // Whatever was committed (by the batches before the poison's) stops short of the poison: a
-    // restart replays it. Ticks ran every 50 ms while the refusal was retried; none committed past it.
+    // restart replays it. Ticks ran every 5 ms while the refusal was retried; none committed past it.
     const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [input] });
     const committed = Number(offsets!.partitions[0]!.offset);
     expect(committed).toBeLessThanOrEqual(GOOD_BEFORE);
+    // Nothing handed over after the poison was produced: not the records after it, and not a
+    // tick's (which, in a stage with a changelog, would record state whose outputs are lost).
+    await runner.stop();
+    const written = (await readPartitionsToEnd(kafka, output, [0])).get(0)!.map((r) => r.value!.toString());
+    expect(written.filter((v) => v === 'tick-after-poison' || v.startsWith('after-'))).toEqual([]);
   }, 120_000);
 });

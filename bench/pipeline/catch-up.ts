@@ -1,0 +1,141 @@
+import type pg from 'pg';
+import { quoteIdent } from '../../pipeline/sink/sql-identifier.js';
+import { StageProcess } from './stage-processes.js';
+
+/** The stages of a catch-up, downstream first so that nothing waits for a consumer group to form. */
+const CATCH_UP_STAGES = ['sink', 'locate', 'dedup'] as const;
+const SAMPLE_MS = 500;
+/**
+ * The rate is taken between these shares of the reads stored: past the stages' start and before the
+ * tail, where the last windows of every reader wait for dedup's idle flush (5 s without input). That
+ * tail is the last ~2 s of event time: 3% of a 60 s run, 20% of a 10 s one.
+ */
+const RATE_FROM_SHARE = 0.1;
+const RATE_TO_SHARE = 0.7;
+
+export interface CatchUpResult {
+  /** Reads the catch-up's stored observations count (the sum of their `count`). */
+  readsStored: number;
+  /** Every read of the raw topic was counted in storage before the timeout. */
+  complete: boolean;
+  /** Stages running (dedup ready) → every read counted in storage, or the timeout. */
+  seconds: number;
+  /**
+   * Reads counted in storage per second while the catch-up was in full flow: between 10% and 70% of
+   * the reads (`rateBetween`). The counterpart of the raw consume: the same topic, the machine to
+   * itself, no load generator, MQTT broker or bridge competing for the cores.
+   */
+  readsPerSec: number;
+  /** Per stage: CPU seconds over the catch-up, CPU µs per read, cores (CPU ÷ wall time), peak RSS. */
+  stages: Record<string, { cpuSec: number; cpuUsPerRead: number; cores: number; peakRssMb: number }>;
+  /** The stage that used the most CPU per read: the first to run out of its core. */
+  busiest: string;
+}
+
+export interface CatchUpOptions {
+  /** `bondtrack pipeline` arguments for the catch-up's own prefix and schema (with `--reads-prefix`). */
+  args: string[];
+  schema: string;
+  /** Reads in the raw topic: the catch-up is complete when storage counts them all. */
+  expectedReads: number;
+  pool: pg.Pool;
+  timeoutMs: number;
+  cpuProfileDir?: string;
+  onProgress?: (stored: number, expected: number) => void;
+}
+
+/** One sample: milliseconds since the stages ran, reads counted in storage. */
+export interface StoredSample {
+  atMs: number;
+  reads: number;
+}
+
+/**
+ * Reads per second between the moments the count crossed `fromReads` and `toReads`, each found by
+ * linear interpolation between the samples around it; undefined when the samples never reach
+ * `toReads` or the crossings coincide.
+ */
+export function rateBetween(
+  samples: readonly StoredSample[],
+  fromReads: number,
+  toReads: number,
+): number | undefined {
+  const crossing = (reads: number): number | undefined => {
+    for (let i = 0; i < samples.length; i++) {
+      const s = samples[i]!;
+      if (s.reads < reads) continue;
+      if (i === 0) return s.atMs;
+      const before = samples[i - 1]!;
+      return before.atMs + ((reads - before.reads) / (s.reads - before.reads)) * (s.atMs - before.atMs);
+    }
+    return undefined;
+  };
+  const from = crossing(fromReads);
+  const to = crossing(toReads);
+  if (from === undefined || to === undefined || to <= from) return undefined;
+  return ((toReads - fromReads) / (to - from)) * 1000;
+}
+
+/**
+ * Dedup, locate and the sink run again, from nothing, over the run's raw topic (the bench has
+ * stopped its own stages): a pipeline of its own prefix and schema taking the raw reads from the
+ * run's (`--reads-prefix`), as a shadow deployment would. What an operator sees after an outage,
+ * when the whole backlog waits, and the like-for-like counterpart of the raw consume baseline.
+ */
+export async function measureCatchUp(options: CatchUpOptions): Promise<CatchUpResult> {
+  const stages: StageProcess[] = [];
+  const profileDir = options.cpuProfileDir;
+  try {
+    for (const name of CATCH_UP_STAGES) {
+      const child = new StageProcess(name, options.args, profileDir);
+      stages.push(child);
+      await child.ready();
+    }
+    const cpuAtStart = new Map<string, number>();
+    for (const s of stages) cpuAtStart.set(s.stage, (await s.usage()).cpuSec);
+    const startedMs = performance.now();
+    const samples: StoredSample[] = [{ atMs: 0, reads: 0 }];
+    const table = `${quoteIdent(options.schema)}.observations`;
+    let stored = 0;
+    while (stored < options.expectedReads && performance.now() - startedMs < options.timeoutMs) {
+      await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
+      const died = stages.find((s) => !s.running);
+      if (died) throw new Error(`catch-up stage ${died.stage} exited:\n${died.tail()}`);
+      const {
+        rows: [row],
+      } = await options.pool.query<{ reads: string }>(
+        `SELECT coalesce(sum(count), 0)::bigint AS reads FROM ${table}`,
+      );
+      stored = Number(row?.reads ?? 0);
+      samples.push({ atMs: performance.now() - startedMs, reads: stored });
+      options.onProgress?.(stored, options.expectedReads);
+    }
+    const seconds = (performance.now() - startedMs) / 1000;
+    const perStage: CatchUpResult['stages'] = {};
+    for (const s of stages) {
+      const usage = await s.usage();
+      const cpuSec = usage.cpuSec - cpuAtStart.get(s.stage)!;
+      perStage[s.stage] = {
+        cpuSec,
+        cpuUsPerRead: (cpuSec * 1e6) / Math.max(1, stored),
+        cores: cpuSec / Math.max(seconds, 0.001),
+        peakRssMb: usage.peakRssMb,
+      };
+    }
+    const rate = rateBetween(
+      samples,
+      RATE_FROM_SHARE * options.expectedReads,
+      RATE_TO_SHARE * options.expectedReads,
+    );
+    return {
+      readsStored: stored,
+      complete: stored >= options.expectedReads,
+      seconds,
+      readsPerSec: rate ?? stored / Math.max(seconds, 0.001),
+      stages: perStage,
+      busiest: Object.entries(perStage).sort((a, b) => b[1].cpuUsPerRead - a[1].cpuUsPerRead)[0]![0],
+    };
+  } finally {
+    await Promise.allSettled(stages.map((s) => s.stop()));
+  }
+}
