@@ -54,6 +54,13 @@ export interface StageStats {
 }
 
 /** One flush of pending steps: `produced` once their outputs are durable, `done` once committed. */
+/**
+ * Changelog records per request, about: whole segments are added until a request holds this much.
+ * A segment is at most ~1.1 MB (dedup's 512 KB plus one record's share), so a request stays far
+ * under the changelog topic's `max.message.bytes` (16 MiB, pipeline/runtime/changelog.ts).
+ */
+const CHANGELOG_REQUEST_BYTES = 1024 * 1024;
+
 interface Flush {
   produced: Promise<void>;
   done: Promise<void>;
@@ -447,16 +454,23 @@ export class StageRunner {
     const changelog = this.stage.changelog?.topic;
     if (changelog === undefined) return this.send(records);
     await this.send(records.filter((r) => r.topic !== changelog));
-    let segment: OutputRecord[] = [];
+    // Whole segments per request, as many as fit in ~1 MB: a request's records of one partition
+    // form one record batch, appended whole or not at all, so each segment still lands whole (or
+    // not), and a flush writing many small segments (locate's first write after a start holds
+    // every pallet of the site, one segment per partition) pays one round trip, not one each.
+    let request: OutputRecord[] = [];
+    let bytes = 0;
     for (const r of records) {
       if (r.topic !== changelog) continue;
-      segment.push(r);
-      if (r.segmentEnd) {
-        await this.sendRequest(segment);
-        segment = [];
+      request.push(r);
+      bytes += r.key.length + r.value.length + 64;
+      if (r.segmentEnd && bytes >= CHANGELOG_REQUEST_BYTES) {
+        await this.sendRequest(request);
+        request = [];
+        bytes = 0;
       }
     }
-    await this.sendRequest(segment);
+    await this.sendRequest(request);
   }
 
   /**

@@ -12,7 +12,8 @@ export interface OutputRecord {
   partition?: number;
   /**
    * Changelog only: the state is consistent up to and including this record (a segment ends). The
-   * runner produces each segment in one request, so a segment is appended whole or not at all.
+   * runner produces each segment whole in one request (with other whole segments, up to ~1 MB), so
+   * a segment is appended whole or not at all.
    */
   segmentEnd?: boolean;
 }
