@@ -19,7 +19,7 @@ import { deadLetterRecord } from '../runtime/dead-letters.js';
 import { isPlainReadBatch } from '../runtime/decode-record.js';
 import type { OutputRecord } from '../runtime/stage.js';
 import { BatchSequence, readerGapAlert } from './batch-sequence.js';
-import { GroupSender } from './group-sender.js';
+import { GroupSender, type SendRecord } from './group-sender.js';
 import { RecentIds } from './recent-ids.js';
 import { mqttClientOptions } from '../../runtime/mqtt-client-options.js';
 
@@ -133,8 +133,8 @@ export class Bridge {
         }),
       );
       client.handleMessage = (packet, done) => {
-        const payload =
-          typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+        // mqtt-packet hands a Buffer of its own for each message: used as it is, not copied.
+        const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
         this.forward(packet.topic, payload, packet.retain).then(
           () => done(),
           (err: unknown) => {
@@ -219,7 +219,7 @@ export class Bridge {
     where: { site: string; readerId: string; kind: string },
     payload: Buffer,
     retained: boolean,
-  ): (OutputRecord & { batchId?: string; readerId?: string; reads?: number }) | undefined {
+  ): (SendRecord & { batchId?: string; readerId?: string; reads?: number }) | undefined {
     const max = this.options.maxPayloadBytes ?? 4 * 1024 * 1024;
     if (payload.length > max)
       return this.reject(
@@ -269,7 +269,8 @@ export class Bridge {
       return {
         topic: this.topics.reads,
         key: batch.readerId,
-        value: text,
+        // The bytes as they came: the text they decode to is what was checked.
+        value: payload,
         batchId: batch.batchId,
         readerId: batch.readerId,
         reads: batch.reads.length,

@@ -1,8 +1,17 @@
 import type { Producer, TopicMessages } from 'kafkajs';
-import type { OutputRecord } from '../runtime/stage.js';
+
+/**
+ * A record the bridge forwards: a ReadBatch goes as the very bytes it came in, rather than the text
+ * they were decoded to for the check, encoded to UTF-8 again by the producer.
+ */
+export interface SendRecord {
+  topic: string;
+  key: string;
+  value: string | Buffer;
+}
 
 interface Pending {
-  record: OutputRecord;
+  record: SendRecord;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -19,7 +28,7 @@ export class GroupSender {
 
   constructor(private readonly producer: Producer) {}
 
-  send(record: OutputRecord): Promise<void> {
+  send(record: SendRecord): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ record, resolve, reject });
       this.kick();
