@@ -6,15 +6,15 @@ import { ConfigError, describeError } from './errors.js';
 import { readSecret } from './secrets.js';
 import { DEMO_SITE_FILE } from './site-file.js';
 
-/**
- * Settings every process shares: where the services are and which site it serves.
- * Precedence: command-line flags > environment > config file (BONDTRACK_CONFIG or --config) > defaults.
- */
 /** A Kafka topic prefix: what may stand in a topic name. */
 export const TOPIC_PREFIX = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'must be letters, digits, . _ -' });
 
+/**
+ * Settings every process shares: where the services are and which site it serves.
+ * Precedence: command-line flags > environment > config file (BONDTRACK_CONFIG or --config) > defaults.
+ */
 export const BondtrackConfig = z.object({
   /** MQTT broker URL (env MQTT_URL). Unset in `demo` means "start an embedded broker". */
   mqttUrl: z

@@ -24,7 +24,7 @@ interface PipelineFlags extends ConnectionFlags, OpsFlags {
 
 function parseTopicPrefix(value: string): string {
   const parsed = TOPIC_PREFIX.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError('must be letters, digits, . _ -');
+  if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'invalid');
   return parsed.data;
 }
 

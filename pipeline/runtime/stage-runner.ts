@@ -53,7 +53,6 @@ export interface StageStats {
   commitsFailed: number;
 }
 
-/** One flush of pending steps: `produced` once their outputs are durable, `done` once committed. */
 /**
  * Changelog records per request, about: whole segments are added until a request holds this much.
  * A segment is at most ~1.1 MB (dedup's 512 KB plus one record's share), so a request stays far
@@ -61,6 +60,7 @@ export interface StageStats {
  */
 const CHANGELOG_REQUEST_BYTES = 1024 * 1024;
 
+/** One flush of pending steps: `produced` once their outputs are durable, `done` once committed. */
 interface Flush {
   produced: Promise<void>;
   done: Promise<void>;
