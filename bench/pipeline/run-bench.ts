@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { dedupStateTopic, locateStateTopic, pipelineTopics } from '../../pipeline/pipeline.js';
+import { dedupStateTopic, locateStateTopic } from '../../pipeline/pipeline.js';
 import { ensureTopics } from '../../pipeline/runtime/topics.js';
 import { quoteIdent } from '../../pipeline/sink/sql-identifier.js';
 import { kafkaTopics, type KafkaTopics } from '../../schemas/index.js';
@@ -378,29 +378,21 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await Promise.allSettled([eventTimes.stop(), ...stages.map((s) => s.stop())]);
     await broker?.close().catch(() => undefined);
     if (!options.keep) {
-      await admin
-        .deleteTopics({
-          topics: [
-            ...(Object.keys(topics) as Array<keyof KafkaTopics>).map((k) => topics[k]),
-            dedupStateTopic(topicPrefix),
-            locateStateTopic(topicPrefix),
-          ],
-        })
-        .catch(() => undefined);
-      // The catch-up's: its own topics (not the raw reads and reader status it took from the run's).
-      const own = pipelineTopics(catchUpPrefix, topicPrefix);
+      // The run's topics and the catch-up's (it created none for the raw reads it took from the
+      // run's); only those that exist, as one unknown name fails the whole deletion.
+      const ours = [topicPrefix, catchUpPrefix].flatMap((prefix): string[] => {
+        const named: KafkaTopics = kafkaTopics(prefix);
+        return [
+          ...(Object.keys(named) as Array<keyof KafkaTopics>).map((k) => named[k]),
+          dedupStateTopic(prefix),
+          locateStateTopic(prefix),
+        ];
+      });
       const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
-      const catchUpTopics = [
-        ...(Object.keys(own) as Array<keyof KafkaTopics>)
-          .filter((k) => k !== 'reads' && k !== 'readerStatus')
-          .map((k) => own[k]),
-        dedupStateTopic(catchUpPrefix),
-        locateStateTopic(catchUpPrefix),
-      ].filter((t) => existing.has(t));
-      if (catchUpTopics.length > 0)
-        await admin.deleteTopics({ topics: catchUpTopics }).catch(() => undefined);
-      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`).catch(() => undefined);
-      await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(catchUpSchema)} CASCADE`).catch(() => undefined);
+      const doomed = ours.filter((t) => existing.has(t));
+      if (doomed.length > 0) await admin.deleteTopics({ topics: doomed }).catch(() => undefined);
+      for (const name of [schema, catchUpSchema])
+        await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE`).catch(() => undefined);
     }
     await admin.disconnect();
     await pool.end();
