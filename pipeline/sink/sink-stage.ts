@@ -101,8 +101,10 @@ export class SinkStage implements Stage {
   }
 
   /**
-   * Rollups on plain PostgreSQL are materialized views that go stale unless refreshed (TimescaleDB
-   * refreshes its continuous aggregates itself; there the call is a no-op); partitions must exist
+   * Rollups on plain PostgreSQL materialize the minutes completed since the last refresh and those
+   * written to since (migration 0008; the rest is aggregated as it is read, so the views are never
+   * stale, only slower to read the longer this waits). TimescaleDB refreshes its continuous
+   * aggregates itself; there the call is a no-op. Partitions must exist
    * before their days arrive; retention drops what is past its horizon. Failures are logged, not fatal.
    */
   private async maintain(): Promise<void> {

@@ -11,7 +11,7 @@ import { writeBatch } from '../../../pipeline/sink/writer.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../services/embedded-postgres.js';
 import {
   EXPECTED_TABLES,
-  EXPECTED_VIEWS_TIMESCALEDB,
+  EXPECTED_VIEWS,
   HYPERTABLES,
   T0_US,
   alert,
@@ -67,7 +67,7 @@ describe('embedded PostgreSQL (PGlite + TimescaleDB over the wire protocol)', ()
     expect(await hypertablesOf(pool, schema)).toEqual(['m']);
   });
 
-  test('migrations create the same tables and views as on plain PostgreSQL, as hypertables, and a re-run applies nothing', async () => {
+  test('migrations create the same views as on plain PostgreSQL, the tables as hypertables (no rollup tables: 0008 is plain only), and a re-run applies nothing', async () => {
     const pool = testPool(db.url, 2);
     const schema = testSchema(pool);
     const first = await migrateSchema(pool, { schema });
@@ -79,16 +79,21 @@ describe('embedded PostgreSQL (PGlite + TimescaleDB over the wire protocol)', ()
       'partitions',
       'consumer_lag',
       'zone_event_stored_at',
+      'incremental_rollups',
     ]);
     expect(first.timescaledb).toBe(true);
     expect(await schemaObjects(pool, schema)).toEqual({
       tables: EXPECTED_TABLES,
-      views: EXPECTED_VIEWS_TIMESCALEDB,
+      views: EXPECTED_VIEWS,
     });
     expect(await hypertablesOf(pool, schema)).toEqual(HYPERTABLES);
 
     const second = await migrateSchema(pool, { schema });
-    expect(second).toMatchObject({ applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6, 7], timescaledb: true });
+    expect(second).toMatchObject({
+      applied: [],
+      alreadyApplied: [1, 2, 3, 4, 5, 6, 7, 8],
+      timescaledb: true,
+    });
   });
 
   test('two pools migrating one schema at once apply it once', async () => {
@@ -96,7 +101,7 @@ describe('embedded PostgreSQL (PGlite + TimescaleDB over the wire protocol)', ()
     const schema = testSchema(admin);
     const pools = [testPool(db.url, 1), testPool(db.url, 1)];
     const applied = await Promise.all(pools.map((pool) => migrate(pool, { schema })));
-    expect(applied.map((a) => a.length).sort()).toEqual([0, 7]);
+    expect(applied.map((a) => a.length).sort()).toEqual([0, 8]);
     expect(await hypertablesOf(admin, schema)).toEqual(HYPERTABLES);
   });
 

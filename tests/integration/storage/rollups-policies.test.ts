@@ -28,10 +28,17 @@ describe.each(paths)('rollups and storage policies on $name', (path) => {
        WHERE n.nspname = $1 AND c.relname = ANY($2) ORDER BY 1`,
       [schema, ROLLUPS],
     );
-    // Continuous aggregates are views over a materialization hypertable; plain rollups are matviews.
-    expect(kinds).toEqual(ROLLUPS.map((relname) => ({ relname, relkind: path.timescaledb ? 'v' : 'm' })));
+    // Continuous aggregates are views over a materialization hypertable; plain rollups are views over
+    // a table of materialized minutes (migration 0008).
+    expect(kinds).toEqual(ROLLUPS.map((relname) => ({ relname, relkind: 'v' })));
 
     const seeded = await seedDashboardData(pool, schema);
+    // Real-time aggregation on both paths: nothing is materialized yet, and the rollups are complete.
+    const unrefreshed = await one<{ reads: string }>(
+      pool,
+      `SELECT sum(reads)::text AS reads FROM ${s}.reader_reads_1m`,
+    );
+    expect(unrefreshed.reads).toBe(String(seeded.observations.reduce((n, o) => n + o.count, 0)));
     const refreshed = await one<{ n: number }>(pool, `SELECT ${s}.refresh_rollups() AS n`);
     expect(refreshed.n).toBe(path.timescaledb ? 0 : ROLLUPS.length);
 

@@ -154,6 +154,11 @@ export const EXPECTED_TABLES = [
   'storage_policies',
   'zone_events',
 ];
+/**
+ * Views the migrations create, the rollups too: on TimescaleDB continuous aggregates, which
+ * information_schema lists as views; on plain PostgreSQL views over tables of materialized minutes.
+ */
+export const ROLLUPS = ['alerts_1m', 'reader_reads_1m', 'zone_occupancy_1m', 'zone_transitions_1m'];
 export const EXPECTED_VIEWS = [
   'alert_log',
   'antenna_activity',
@@ -167,13 +172,15 @@ export const EXPECTED_VIEWS = [
   'pallet_positions',
   'readers_current',
   'zone_stays',
-];
-/**
- * Rollups (migration 0002): continuous aggregates on TimescaleDB, which information_schema lists as
- * views; materialized views on plain PostgreSQL, which it does not list at all.
- */
-export const ROLLUPS = ['alerts_1m', 'reader_reads_1m', 'zone_occupancy_1m', 'zone_transitions_1m'];
-export const EXPECTED_VIEWS_TIMESCALEDB = [...EXPECTED_VIEWS, ...ROLLUPS].sort();
+  ...ROLLUPS,
+].sort();
+/** Plain PostgreSQL's tables behind the rollups (migration 0008), besides EXPECTED_TABLES. */
+export const EXPECTED_TABLES_PLAIN = [
+  ...EXPECTED_TABLES,
+  ...ROLLUPS.map((r) => `${r}_materialized`),
+  'rollup_definitions',
+  'rollup_invalidations',
+].sort();
 export const HYPERTABLES = ['alerts', 'consumer_lag', 'observations', 'reader_status', 'zone_events'];
 
 /**
@@ -194,4 +201,37 @@ export async function schemaObjects(
     tables: rows.filter((r) => r.table_type === 'BASE TABLE').map((r) => r.table_name),
     views: rows.filter((r) => r.table_type === 'VIEW').map((r) => r.table_name),
   };
+}
+
+/**
+ * Run `sql` as `role` in a transaction that is rolled back, so nothing it did (nor the role
+ * switch, which PGlite's single session would share with every connection) outlives it.
+ */
+export async function asRole(
+  pool: pg.Pool,
+  role: string,
+  sql: string,
+): Promise<{ rows: unknown[] } | { error: string }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL ROLE ${quoteIdent(role)}`);
+    const { rows } = await client.query(sql);
+    return { rows };
+  } catch (err) {
+    return { error: (err as { code?: string }).code ?? String(err) };
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
+/** A random role name, dropped (with its grants) when the test finishes: roles outlive schemas. */
+export function testRole(pool: pg.Pool, prefix: string): string {
+  const role = uniqueName(prefix);
+  onTestFinished(async () => {
+    await pool.query(`DROP OWNED BY ${quoteIdent(role)}`).catch(() => undefined);
+    await pool.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+  });
+  return role;
 }
