@@ -1,5 +1,6 @@
 import type { CatchUpResult } from './catch-up.js';
 import type { StageDrain } from './drain.js';
+import type { LatencySplit } from './deciding-read.js';
 import type { Percentiles } from './latency.js';
 import type { StageLoadStats } from './stage-monitor.js';
 import type { ProcessUsage } from './stage-processes.js';
@@ -95,7 +96,9 @@ export interface BenchResult {
    * stored (`store`); and `decide` split where dedup produced the observation holding the deciding
    * read: read → that observation (`observe`), observation → event (`locate`).
    */
-  latencySplitMs: { decide: Percentiles; store: Percentiles; observe: Percentiles; locate: Percentiles };
+  latencySplitMs: LatencySplit;
+  /** The same split over every stored event (`latencyWholeRunMs`'s): where the start-up's time goes. */
+  latencySplitWholeRunMs: LatencySplit;
   /**
    * First read of the evidence (the event's `atUs`) → stored: the previous headline, which includes
    * locate's evidence rule waiting for more reads.

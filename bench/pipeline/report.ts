@@ -62,6 +62,12 @@ export function formatReport(r: BenchResult): string {
       `${fmt(r.latencyWholeRunMs.p50)} / ${fmt(r.latencyWholeRunMs.p95)} / ${fmt(r.latencyWholeRunMs.p99)} (${fmt(r.latencyWholeRunMs.events)})`,
     ],
     [
+      '  of which observe / locate / store p50 / p99',
+      (['observe', 'locate', 'store'] as const)
+        .map((leg) => `${fmt(r.latencySplitWholeRunMs[leg].p50)} / ${fmt(r.latencySplitWholeRunMs[leg].p99)}`)
+        .join(', '),
+    ],
+    [
       'first evidence read → stored event p50 / p95 / p99 ms',
       `${fmt(r.firstEvidenceToStoredMs.p50)} / ${fmt(r.firstEvidenceToStoredMs.p95)} / ${fmt(r.firstEvidenceToStoredMs.p99)}`,
     ],

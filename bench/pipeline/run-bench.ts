@@ -312,6 +312,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       eventsWithoutDecidingRead: system.eventsWithoutDecidingRead,
       eventsWithoutStoredTime: storedEvents.withoutStoredTime,
       latencySplitMs: system.split,
+      latencySplitWholeRunMs: system.wholeRunSplit,
       firstEvidenceToStoredMs: storedEvents.firstEvidenceToStored,
       components,
       stages: underLoad,

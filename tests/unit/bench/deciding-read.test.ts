@@ -111,6 +111,12 @@ describe('steady latency', () => {
     // Every event still counts in the whole run.
     expect(s.wholeRun.events).toBe(3);
     expect(s.wholeRun.max).toBe(400);
+    // And its split: e1 waited longest in the sink (200 ms); e3, outside the window, least in locate.
+    expect(s.wholeRunSplit.store.max).toBe(200);
+    expect(s.wholeRunSplit.locate.max).toBe(100);
+    expect(s.wholeRunSplit.locate.p50).toBe(100);
+    expect(s.wholeRunSplit.observe.max).toBe(100);
+    expect(s.wholeRunSplit.decide.max).toBe(200);
   });
 
   it('is the whole run without a window', () => {
