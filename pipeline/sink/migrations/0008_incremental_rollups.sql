@@ -91,6 +91,7 @@ DECLARE
   item jsonb;
   grant_ record;
   source record;
+  trigger_ record;
 BEGIN
   IF bondtrack_is_hypertable('observations') THEN
     RETURN;
@@ -146,18 +147,16 @@ BEGIN
 
   -- Transition tables need one trigger per event; an update records its rows' old and new times.
   FOR source IN SELECT DISTINCT r.source, r.time_column FROM rollup_definitions r ORDER BY 1 LOOP
-    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed
-                      FOR EACH STATEMENT EXECUTE FUNCTION rollup_invalidate(%L)',
-                   source.source || '_rollup_insert', source.source, source.time_column);
-    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed
-                      FOR EACH STATEMENT EXECUTE FUNCTION rollup_invalidate(%L)',
-                   source.source || '_rollup_delete', source.source, source.time_column);
-    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS changed
-                      FOR EACH STATEMENT EXECUTE FUNCTION rollup_invalidate(%L)',
-                   source.source || '_rollup_update_old', source.source, source.time_column);
-    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed
-                      FOR EACH STATEMENT EXECUTE FUNCTION rollup_invalidate(%L)',
-                   source.source || '_rollup_update_new', source.source, source.time_column);
+    FOR trigger_ IN
+      SELECT * FROM (VALUES ('insert', 'INSERT', 'NEW'), ('delete', 'DELETE', 'OLD'),
+                            ('update_old', 'UPDATE', 'OLD'), ('update_new', 'UPDATE', 'NEW'))
+        AS t(suffix, event, transition)
+    LOOP
+      EXECUTE format('CREATE TRIGGER %I AFTER %s ON %I REFERENCING %s TABLE AS changed
+                        FOR EACH STATEMENT EXECUTE FUNCTION rollup_invalidate(%L)',
+                     source.source || '_rollup_' || trigger_.suffix, trigger_.event, source.source,
+                     trigger_.transition, source.time_column);
+    END LOOP;
   END LOOP;
 END
 $$;

@@ -112,12 +112,17 @@ function insertSql(schema: string, o: Observation): string {
           RETURNING id`;
 }
 
+/** A pool and a schema migrated to the latest migration, both gone when the test finishes. */
+async function migratedSchema(): Promise<{ pool: pg.Pool; schema: string; s: string }> {
+  const pool = testPool();
+  const schema = testSchema(pool);
+  await migrate(pool, { schema });
+  return { pool, schema, s: quoteIdent(schema) };
+}
+
 describe('incremental rollups on plain PostgreSQL', () => {
   test('minutes that ended a minute ago are materialized; later ones are aggregated as they are read', async () => {
-    const pool = testPool();
-    const schema = testSchema(pool);
-    await migrate(pool, { schema });
-    const s = quoteIdent(schema);
+    const { pool, schema, s } = await migratedSchema();
     const nowUs = Date.now() * 1000;
     const minutes = [10, 7, 5, 3].map((ago) => minuteAgo(nowUs, ago));
     for (const [n, atUs] of minutes.entries()) await writeMinute(pool, schema, n, atUs);
@@ -136,10 +141,7 @@ describe('incremental rollups on plain PostgreSQL', () => {
   });
 
   test('a late, changed or deleted row brings back its materialized minute at the next refresh, and only that one', async () => {
-    const pool = testPool();
-    const schema = testSchema(pool);
-    await migrate(pool, { schema });
-    const s = quoteIdent(schema);
+    const { pool, schema, s } = await migratedSchema();
     const nowUs = Date.now() * 1000;
     const [m10, m8, m6, m4] = [10, 8, 6, 4].map((ago) => minuteAgo(nowUs, ago)) as [
       number,
@@ -185,10 +187,7 @@ describe('incremental rollups on plain PostgreSQL', () => {
   });
 
   test('a write that commits after a refresh began is in the next refresh', async () => {
-    const pool = testPool();
-    const schema = testSchema(pool);
-    await migrate(pool, { schema });
-    const s = quoteIdent(schema);
+    const { pool, schema, s } = await migratedSchema();
     const m5 = minuteAgo(Date.now() * 1000, 5);
     await writeMinute(pool, schema, 0, m5);
     await pool.query(`SELECT ${s}.refresh_rollups()`);
@@ -214,10 +213,7 @@ describe('incremental rollups on plain PostgreSQL', () => {
   });
 
   test("minutes past the raw table's retention leave the rollup", async () => {
-    const pool = testPool();
-    const schema = testSchema(pool);
-    await migrate(pool, { schema });
-    const s = quoteIdent(schema);
+    const { pool, schema, s } = await migratedSchema();
     const nowUs = Date.now() * 1000;
     const old = minuteAgo(nowUs, 180);
     const recent = minuteAgo(nowUs, 5);
