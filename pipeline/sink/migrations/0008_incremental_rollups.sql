@@ -180,6 +180,10 @@ BEGIN
   IF bondtrack_is_hypertable('observations') THEN
     RETURN 0;
   END IF;
+  -- One refresh at a time (several sinks each run one every minute): two would materialize the same
+  -- new minutes, and the second's rows would collide with the first's on the unique key. EXCLUSIVE
+  -- leaves reads of the table (the views) alone, and the raw tables' writers never touch it.
+  LOCK TABLE rollup_definitions IN EXCLUSIVE MODE;
   FOR src IN SELECT DISTINCT source FROM rollup_definitions ORDER BY 1 LOOP
     WITH taken AS (DELETE FROM rollup_invalidations WHERE source = src RETURNING lower_at, upper_at)
     SELECT range_agg(tstzrange(date_trunc('minute', lower_at),

@@ -112,6 +112,18 @@ function insertSql(schema: string, o: Observation): string {
           RETURNING id`;
 }
 
+/** Resolves once another session running `sql` is waiting for a lock. */
+async function waitForLockWait(pool: pg.Pool, sql: string): Promise<void> {
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query = $1`,
+      [sql],
+    );
+    if (rows[0]!.n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /** A pool and a schema migrated to the latest migration, both gone when the test finishes. */
 async function migratedSchema(): Promise<{ pool: pg.Pool; schema: string; s: string }> {
   const pool = testPool();
@@ -209,6 +221,32 @@ describe('incremental rollups on plain PostgreSQL', () => {
     await pool.query(`SELECT ${s}.refresh_rollups()`);
     const fresh = (await pool.query<{ reads: number }>(reads)).rows[0]!.reads;
     expect(fresh - stale).toBe(observation(50).count);
+    await expectComplete(pool, schema);
+  });
+
+  test('two refreshes at once take turns, and the second finds the minutes done', async () => {
+    const { pool, schema, s } = await migratedSchema();
+    const m5 = minuteAgo(Date.now() * 1000, 5);
+    await writeMinute(pool, schema, 0, m5);
+    // As if a refresh had taken these ranges while their minute was still live: nothing pending, and
+    // the minute to materialize now. (Pending ranges would make the second refresh wait on their
+    // rows instead, and hide a missing lock.)
+    await pool.query(`DELETE FROM ${s}.rollup_invalidations`);
+    const first = await pool.connect();
+    try {
+      await first.query('BEGIN');
+      expect((await first.query(`SELECT ${s}.refresh_rollups() AS n`)).rows).toEqual([{ n: ROLLUPS.length }]);
+      // Another sink's refresh while the first has not committed: without the lock it would
+      // materialize the same minute and fail on the unique key once the first commits.
+      const call = `SELECT ${s}.refresh_rollups() AS n`;
+      const second = pool.query<{ n: number }>(call);
+      await waitForLockWait(pool, call);
+      await first.query('COMMIT');
+      expect((await second).rows).toEqual([{ n: ROLLUPS.length }]);
+    } finally {
+      first.release();
+    }
+    expect([...(await materialized(pool, schema, 'reader_reads_1m')).keys()]).toEqual([m5]);
     await expectComplete(pool, schema);
   });
 
