@@ -30,6 +30,19 @@ export function dedupStateTopic(topicPrefix: string): string {
 }
 
 /**
+ * Every topic a deployment under `topicPrefix` may have created: the contract topics and both
+ * stages' changelogs (what a run that owns the prefix removes when it ends).
+ */
+export function deploymentTopicNames(topicPrefix: string): string[] {
+  const topics = kafkaTopics(topicPrefix);
+  return [
+    ...(Object.keys(topics) as Array<keyof KafkaTopics>).map((k) => topics[k]),
+    dedupStateTopic(topicPrefix),
+    locateStateTopic(topicPrefix),
+  ];
+}
+
+/**
  * The topics of a pipeline under `topicPrefix`, with the bridge's (raw reads and reader status)
  * taken from `readsPrefix` when given: a pipeline of its own (a shadow of a new release or layout,
  * the bench's catch-up run) over another deployment's raw reads, into its own topics and schema.

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { dedupStateTopic, locateStateTopic } from '../../pipeline/pipeline.js';
-import { ensureTopics } from '../../pipeline/runtime/topics.js';
+import { deploymentTopicNames } from '../../pipeline/pipeline.js';
+import { deleteExistingTopics, ensureTopics } from '../../pipeline/runtime/topics.js';
 import { quoteIdent } from '../../pipeline/sink/sql-identifier.js';
 import { kafkaTopics, type KafkaTopics } from '../../schemas/index.js';
 import { BacklogGate } from './backlog-gate.js';
@@ -379,19 +379,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await Promise.allSettled([eventTimes.stop(), ...stages.map((s) => s.stop())]);
     await broker?.close().catch(() => undefined);
     if (!options.keep) {
-      // The run's topics and the catch-up's (it created none for the raw reads it took from the
-      // run's); only those that exist, as one unknown name fails the whole deletion.
-      const ours = [topicPrefix, catchUpPrefix].flatMap((prefix): string[] => {
-        const named: KafkaTopics = kafkaTopics(prefix);
-        return [
-          ...(Object.keys(named) as Array<keyof KafkaTopics>).map((k) => named[k]),
-          dedupStateTopic(prefix),
-          locateStateTopic(prefix),
-        ];
-      });
-      const existing = new Set(await admin.listTopics().catch(() => [] as string[]));
-      const doomed = ours.filter((t) => existing.has(t));
-      if (doomed.length > 0) await admin.deleteTopics({ topics: doomed }).catch(() => undefined);
+      // The run's topics and the catch-up's (it created none for the raw reads it took from the run's).
+      await deleteExistingTopics(admin, [
+        ...deploymentTopicNames(topicPrefix),
+        ...deploymentTopicNames(catchUpPrefix),
+      ]).catch(() => undefined);
       for (const name of [schema, catchUpSchema])
         await pool.query(`DROP SCHEMA IF EXISTS ${quoteIdent(name)} CASCADE`).catch(() => undefined);
     }

@@ -1,11 +1,11 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Logger } from '../../runtime/logger.js';
 import { Alert, ZoneEvent, kafkaTopics } from '../../schemas/index.js';
-import { dedupStateTopic, locateStateTopic, startPipeline, type RunningPipeline } from '../pipeline.js';
+import { deploymentTopicNames, startPipeline, type RunningPipeline } from '../pipeline.js';
 import { createKafka } from '../runtime/kafka.js';
 import { createStageProducer } from '../runtime/producer.js';
 import { copyRawReads } from '../runtime/replay.js';
-import { PARTITIONS, topicsAppear } from '../runtime/topics.js';
+import { PARTITIONS, deleteExistingTopics, topicsAppear } from '../runtime/topics.js';
 import {
   prepareRun,
   runAccuracy,
@@ -136,16 +136,10 @@ export async function runAccuracyThroughKafka(options: KafkaAccuracyOptions): Pr
     await pipeline?.stop();
     const admin = kafka.admin();
     await admin.connect();
-    const names = [
-      ...(Object.keys(topics) as Array<keyof typeof topics>).map((k) => topics[k]),
-      dedupStateTopic(options.topicPrefix),
-      locateStateTopic(options.topicPrefix),
+    await deleteExistingTopics(admin, [
+      ...deploymentTopicNames(options.topicPrefix),
       ...(sourcePrefix === options.topicPrefix ? [] : [kafkaTopics(sourcePrefix).reads]),
-    ];
-    const existing = new Set(await admin.listTopics());
-    await admin
-      .deleteTopics({ topics: names.filter((t) => existing.has(t)) })
-      .catch((err: unknown) => options.log.warn({ err }, 'could not delete the accuracy topics'));
+    ]).catch((err: unknown) => options.log.warn({ err }, 'could not delete the accuracy topics'));
     await admin.disconnect();
   }
 

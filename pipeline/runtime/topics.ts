@@ -56,3 +56,14 @@ export async function topicsAppear(
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
+
+/**
+ * Delete those of `names` that exist; returns them. Kafka refuses a whole deletion for one unknown
+ * name, so a clean-up that may run before everything was created lists first.
+ */
+export async function deleteExistingTopics(admin: Admin, names: readonly string[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const doomed = names.filter((n) => existing.has(n));
+  if (doomed.length > 0) await admin.deleteTopics({ topics: doomed });
+  return doomed;
+}
