@@ -89,6 +89,11 @@ export interface PipelineOptions {
   databaseSchema?: string;
   /** Pool size of the sink (keep 1-2 against embedded PGlite). */
   databasePoolSize?: number;
+  /**
+   * The sink's transactions wait for the WAL flush at COMMIT (true for embedded PGlite). Default
+   * false: committed asynchronously, input offsets committed once the flush passes (sink-stage.ts).
+   */
+  databaseSynchronousCommit?: boolean;
   /** Period of the consumer-lag samples the sink's process writes to the database. Default 15 000 ms. */
   consumerLagIntervalMs?: number;
   clock?: Clock;
@@ -103,6 +108,9 @@ export interface RunningPipeline {
   readonly runners: ReadonlyMap<Exclude<StageName, 'bridge'>, StageRunner>;
   stop(): Promise<void>;
 }
+
+/** The sink's tick: how often it learns the WAL flush position while batches wait for it. */
+const SINK_TICK_MS = 100;
 
 /**
  * Start the named stages in this process. Each stage is an independent member of its own consumer
@@ -159,9 +167,15 @@ export async function startPipeline(options: PipelineOptions): Promise<RunningPi
           poolSize: options.databasePoolSize ?? 4,
           manifest: options.manifest,
           site: options.site,
+          synchronousCommit: options.databaseSynchronousCommit ?? false,
         },
       );
-      const runner = new StageRunner(kafka, stage, log.child({ stage: 'sink' }), runnerOptions);
+      // Ticks only ask how far the WAL is flushed (while batches wait for it) and commit what it
+      // covers: the offsets follow the flush within ~0.1 s plus the WAL writer's round.
+      const runner = new StageRunner(kafka, stage, log.child({ stage: 'sink' }), {
+        ...runnerOptions,
+        tickMs: SINK_TICK_MS,
+      });
       started.push(runner); // first: a start that fails half-way is stopped too
       await runner.start();
       runners.set('sink', runner);

@@ -24,6 +24,8 @@ export interface BenchOptions {
   drainTimeoutSec: number;
   baselines: boolean;
   keep: boolean;
+  /** Run the sink with `--synchronous-commit` (COMMIT waits for the WAL flush). Default false. */
+  synchronousCommit?: boolean;
   /**
    * The MQTT broker: `'private'` starts one of the bench's own with deploy/mosquitto's queue limits
    * (the default of `bondtrack bench`); `'external'` uses `mqttUrl`.
@@ -42,6 +44,11 @@ export interface BenchResult {
   command: string;
   /** `rate`: the offered load is fixed; `capacity`: as much as the pipeline takes (`--rate max`). */
   mode: 'rate' | 'capacity';
+  /**
+   * How the sink commits: `asynchronous` (the default: rows visible at COMMIT, offsets committed
+   * once the WAL flush passes) or `synchronous` (`--synchronous-commit`: COMMIT waits for the flush).
+   */
+  sinkCommit: 'asynchronous' | 'synchronous';
   site: string;
   topicPrefix: string;
   schema: string;

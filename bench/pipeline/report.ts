@@ -19,7 +19,7 @@ export function formatReport(r: BenchResult): string {
     r.ratePerReader === null ? 'as many reads/s as the bridge takes' : `${fmt(r.ratePerReader)} reads/s`;
   out.push(
     `${r.command}  (site ${r.site}, ${r.readers} readers × ${rate} × ${r.durationSec} s, ${r.batch} reads per batch; ` +
-      `MQTT ${r.mqtt.broker} ${r.mqtt.url}${r.mqtt.settings.length > 0 ? `: ${r.mqtt.settings.join(', ')}` : ''})`,
+      `sink commit ${r.sinkCommit}; MQTT ${r.mqtt.broker} ${r.mqtt.url}${r.mqtt.settings.length > 0 ? `: ${r.mqtt.settings.join(', ')}` : ''})`,
   );
   out.push('');
   const headline: string[][] = [

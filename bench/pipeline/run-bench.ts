@@ -95,6 +95,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       mqttUrl,
       '--database-url',
       options.databaseUrl,
+      ...(options.synchronousCommit === true ? ['--synchronous-commit'] : []),
       ...extra,
     ];
     const args = stageArgs(topicPrefix, schema);
@@ -285,8 +286,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     ];
     const lat = system.latency;
     const result: BenchResult = {
-      command: `bondtrack bench --readers ${options.readers} --rate ${options.rate} --duration ${options.durationSec} --batch ${options.batch}`,
+      command: `bondtrack bench --readers ${options.readers} --rate ${options.rate} --duration ${options.durationSec} --batch ${options.batch}${options.synchronousCommit === true ? ' --synchronous-commit' : ''}`,
       mode: capacity ? 'capacity' : 'rate',
+      sinkCommit: options.synchronousCommit === true ? 'synchronous' : 'asynchronous',
       site: siteId,
       topicPrefix,
       schema,

@@ -23,6 +23,7 @@ interface BenchFlags {
   moves: number;
   drainTimeout: number;
   baselines: boolean;
+  synchronousCommit: boolean;
   keep: boolean;
   json: boolean;
   progress: boolean;
@@ -134,6 +135,12 @@ export function benchCommand(): Command {
         'skip the raw COPY and MQTT baselines and the catch-up (the raw topic is still counted)',
       ),
     )
+    .addOption(
+      new Option(
+        '--synchronous-commit',
+        "run the sink with --synchronous-commit: each COMMIT waits for PostgreSQL's WAL flush (default: asynchronous commit, offsets committed once the flush passes)",
+      ).default(false),
+    )
     .addOption(new Option('--keep', 'keep the topics and the schema').default(false))
     .addOption(new Option('--json', 'print one JSON object instead of the table').default(false))
     .addOption(new Option('--no-progress', 'no progress bar on stderr'))
@@ -180,6 +187,7 @@ export function benchCommand(): Command {
       drainTimeoutSec: flags.drainTimeout,
       baselines: flags.baselines,
       keep: flags.keep,
+      synchronousCommit: flags.synchronousCommit,
       cpuProfileDir: flags.cpuProf === undefined ? undefined : profileDir(flags.cpuProf),
       broker: flags.externalMqtt || flags.mqttUrl !== undefined ? 'external' : 'private',
       mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,

@@ -120,6 +120,9 @@ export function demoCommand(): Command {
         databaseSchema: config.databaseSchema,
         // PGlite runs one query at a time: one connection is all it can use.
         databasePoolSize: embeddedDb ? 1 : 4,
+        // PGlite runs single-user, without PostgreSQL's WAL writer process: an asynchronous commit's
+        // flush would wait for the next synchronous one.
+        databaseSynchronousCommit: embeddedDb,
         bridge: config.mqttUrl ? {} : { shareGroup: null, connections: 1 },
         log: log.child({ component: 'pipeline' }),
       });

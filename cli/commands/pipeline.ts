@@ -20,6 +20,7 @@ interface PipelineFlags extends ConnectionFlags, OpsFlags {
   sequenceGaps: boolean;
   plainSubscription?: boolean;
   readsPrefix?: string;
+  synchronousCommit?: boolean;
 }
 
 function parseTopicPrefix(value: string): string {
@@ -74,6 +75,10 @@ export function pipelineCommand(): Command {
         "dedup: take the raw reads (and reader status) from this prefix's topics instead of --topic-prefix's: a second pipeline with its own topics and --schema over another deployment's live reads, e.g. a new release or site layout shadowing production. Not with the bridge, which writes its own prefix's raw reads",
       ).argParser(parseTopicPrefix),
     )
+    .option(
+      '--synchronous-commit',
+      "sink: COMMIT waits until PostgreSQL has the transaction on disk. By default the sink commits asynchronously: rows are visible at once, and a batch's Kafka offsets are committed only once the WAL flush has passed its transaction, so a database crash replays the batch rather than losing it",
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  bondtrack pipeline                      # all stages, local services\n' +
@@ -103,6 +108,7 @@ export function pipelineCommand(): Command {
       mqttUrl: config.mqttUrl ?? DEFAULT_MQTT_URL,
       databaseUrl: config.databaseUrl ?? DEFAULT_DATABASE_URL,
       databaseSchema: config.databaseSchema,
+      databaseSynchronousCommit: flags.synchronousCommit === true,
       bridge: {
         ...(flags.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: flags.maxPayloadBytes }),
         detectSequenceGaps: flags.sequenceGaps,

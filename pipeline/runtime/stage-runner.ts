@@ -346,11 +346,26 @@ export class StageRunner {
     // Commits still in flight are made while the consumer is a member of its group; a batch being
     // handled now waits for its own (eachBatch), and the consumer leaves once it has.
     await this.settled();
+    await this.commitPersisted();
     await this.consumer?.disconnect();
     await this.settled();
     await this.producer?.disconnect();
     await this.stage.stop?.();
     this.log.info({ stage: this.stage.name, ...this.stats }, 'stage stopped');
+  }
+
+  /** What the stage holds back only until it is durable: made durable and committed before leaving. */
+  private async commitPersisted(): Promise<void> {
+    if (!this.stage.persist || this.failure !== undefined) return;
+    try {
+      await this.stage.persist();
+    } catch (err) {
+      // Nothing is lost: what stays uncommitted is replayed by the next start.
+      this.log.warn({ stage: this.stage.name, err: describeError(err) }, 'cannot persist before stopping');
+      return;
+    }
+    const commits = this.releasedByTick();
+    if (commits.length > 0) await this.submit({ records: [], commits }).done.catch(() => undefined);
   }
 
   /**

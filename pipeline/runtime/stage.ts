@@ -66,6 +66,11 @@ export interface Stage {
   readonly packedOutputs?: readonly string[];
   /** Durable state restored on assignment (optional; stages without one keep working unchanged). */
   readonly changelog?: StageChangelog;
+  /**
+   * On stop, before the last commit: make durable what is only retained for want of durability
+   * (the sink's asynchronous commits), so that `retainedOffset` lets it go and less is replayed.
+   */
+  persist?(): Promise<void>;
   /** Extra work on start (e.g. loading a global table) and on stop. */
   start?(): Promise<void>;
   stop?(): Promise<void>;

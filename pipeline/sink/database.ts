@@ -62,6 +62,44 @@ export async function withTransaction<T>(
   pool: pg.Pool,
   fn: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
+  return transaction(pool, fn, 'BEGIN', async (client) => void (await client.query('COMMIT')));
+}
+
+/**
+ * `withTransaction` with an asynchronous commit (`synchronous_commit = off` for this transaction
+ * only): COMMIT makes the rows visible without waiting for the WAL to reach the disk, and a crash
+ * within the WAL writer's next round or two (~200-600 ms) loses the transaction whole, never part of
+ * it (PostgreSQL manual, "Asynchronous Commit"). Also gives the WAL position the commit record ends
+ * before: once `pg_current_wal_flush_lsn()` reaches it, the transaction is durable (wal-position.ts).
+ * For writers that can replay what a crash lost, such as the sink, whose input stays in Kafka.
+ */
+export async function withAsyncCommit<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<{ value: T; commitLsn: bigint }> {
+  let commitLsn = 0n;
+  const value = await transaction(
+    pool,
+    fn,
+    // One round trip each: a simple query may hold several statements (no parameters here).
+    'BEGIN; SET LOCAL synchronous_commit TO off',
+    async (client) => {
+      // Read after COMMIT returns, so at or past the end of its commit record.
+      const results = (await client.query(
+        `COMMIT; SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::text AS lsn`,
+      )) as unknown as Array<pg.QueryResult<{ lsn: string }>>;
+      commitLsn = BigInt(results[1]!.rows[0]!.lsn);
+    },
+  );
+  return { value, commitLsn };
+}
+
+async function transaction<T>(
+  pool: pg.Pool,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  begin: string,
+  commit: (client: pg.PoolClient) => Promise<void>,
+): Promise<T> {
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
@@ -70,9 +108,9 @@ export async function withTransaction<T>(
   }
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
-    await client.query('COMMIT');
+    await commit(client);
     return result;
   } catch (err) {
     try {

@@ -21,8 +21,10 @@ import { decodeObservations, decodeRecord } from '../runtime/decode-record.js';
 import type { OutputRecord, Stage } from '../runtime/stage.js';
 import { createPool } from './database.js';
 import { DatabaseError } from './db-errors.js';
+import { DurableOffsets } from './durable-offsets.js';
 import { migrate } from './migrate.js';
 import { saveSiteLayout } from './site-layout-tables.js';
+import { untilWalFlushed, walFlushLsn } from './wal-position.js';
 import { upsertPallets, writeBatch, type SinkBatch } from './writer.js';
 
 export interface SinkStageOptions {
@@ -36,14 +38,29 @@ export interface SinkStageOptions {
    * ahead and apply retention every `maintenanceEvery` periods. Default 60 s; 0 turns upkeep off.
    */
   maintenanceMs?: number;
+  /**
+   * Commit each batch's transaction synchronously: COMMIT waits for the WAL flush. Default false: the
+   * transaction commits asynchronously (visible at once, on disk within the WAL writer's next round
+   * or two), and the batch's input offsets are committed only once the WAL flush has passed it
+   * (durable-offsets.ts). Read → stored latency then leaves out the disk's flush, which on a busy
+   * shared disk stalled commits for a second and more. Needed on embedded PGlite, which has no WAL
+   * writer process to flush an asynchronous commit.
+   */
+  synchronousCommit?: boolean;
+  /** Where the WAL flush position is read. Default `pg_current_wal_flush_lsn()`; tests hold it back. */
+  walFlushLsn?: (pool: Pool) => Promise<bigint>;
 }
+
+/** How long a stop waits for the WAL flush to reach the last asynchronous commits (3 WAL writer rounds are 0.6 s). */
+const PERSIST_TIMEOUT_MS = 5_000;
 
 /** Partitions ahead and retention run once per this many rollup refreshes (a day at 60 s). */
 const MAINTENANCE_EVERY = 1_440;
 
 /**
  * The sink: everything the pipeline decides, written to PostgreSQL/TimescaleDB. One transaction per
- * fetched Kafka batch; the runtime commits the batch's offsets only after it. Rows carry
+ * fetched Kafka batch; the runtime commits the batch's offsets only once it is durable (at once with
+ * `synchronousCommit`; otherwise when the WAL flush passes its commit, `retainedOffset`). Rows carry
  * deterministic ids and are inserted with ON CONFLICT DO NOTHING, so a redelivered batch is a no-op.
  */
 export class SinkStage implements Stage {
@@ -53,6 +70,10 @@ export class SinkStage implements Stage {
   private upkeep: NodeJS.Timeout | undefined;
   private upkeepRuns = 0;
   readonly counters = { rowsWritten: 0, duplicatesSkipped: 0, rejected: 0, firstReadsSkipped: 0 };
+  /** Batches committed asynchronously whose input waits for the WAL flush before it is committed. */
+  private readonly durable = new DurableOffsets();
+  private flushPoll: Promise<void> | undefined;
+  private flushPollFailed = false;
 
   constructor(
     private readonly topics: KafkaTopics,
@@ -97,7 +118,53 @@ export class SinkStage implements Stage {
 
   async stop(): Promise<void> {
     if (this.upkeep) clearInterval(this.upkeep);
+    await this.flushPoll;
     await this.pool?.end();
+  }
+
+  /** The first offset of a batch committed asynchronously and not yet on disk. */
+  retainedOffset(topic: string, partition: number): number | undefined {
+    return this.durable.retained(topic, partition);
+  }
+
+  /** Learn how far the WAL is flushed, so that the runner's next tick commits what is durable now. */
+  tick(): OutputRecord[] {
+    if (this.durable.waiting > 0 && !this.flushPoll) {
+      this.flushPoll = this.readFlushed().finally(() => {
+        this.flushPoll = undefined;
+      });
+    }
+    return [];
+  }
+
+  onRevoked(topic: string, partitions: number[]): void {
+    this.durable.forget(topic, partitions);
+  }
+
+  /**
+   * On stop: wait (up to `PERSIST_TIMEOUT_MS`) for the WAL flush to pass every batch written, so that
+   * their offsets are committed now rather than replayed by the next start.
+   */
+  async persist(): Promise<void> {
+    const pool = this.pool;
+    const lsn = this.durable.highestWaiting();
+    if (lsn === undefined || !pool) return;
+    await this.flushPoll;
+    const read = this.options.walFlushLsn ?? walFlushLsn;
+    this.durable.flushedTo(await untilWalFlushed(() => read(pool), lsn, { timeoutMs: PERSIST_TIMEOUT_MS }));
+  }
+
+  private async readFlushed(): Promise<void> {
+    try {
+      const read = this.options.walFlushLsn ?? walFlushLsn;
+      this.durable.flushedTo(await read(this.pool!));
+      this.flushPollFailed = false;
+    } catch (err) {
+      // The offsets stay held (a restart replays more, nothing is lost); the next tick asks again.
+      if (!this.flushPollFailed)
+        this.log.warn({ err: describeError(err) }, 'cannot read the WAL flush position; offsets held');
+      this.flushPollFailed = true;
+    }
   }
 
   /**
@@ -122,7 +189,7 @@ export class SinkStage implements Stage {
     }
   }
 
-  async handleBatch(topic: string, _partition: number, messages: KafkaMessage[]): Promise<OutputRecord[]> {
+  async handleBatch(topic: string, partition: number, messages: KafkaMessage[]): Promise<OutputRecord[]> {
     const rejected: OutputRecord[] = [];
     const batch: SinkBatch = {};
     const t = this.topics;
@@ -152,8 +219,12 @@ export class SinkStage implements Stage {
     let result;
     const timer = dbWriteSeconds.startTimer({ kind: Object.keys(batch)[0] ?? 'none' });
     try {
-      result = await writeBatch(this.pool!, this.schema, batch);
+      result = await writeBatch(this.pool!, this.schema, batch, {
+        asynchronousCommit: this.options.synchronousCommit !== true,
+      });
       timer();
+      if (result.commitLsn !== undefined)
+        this.durable.wrote(topic, partition, Number(messages[0]!.offset), result.commitLsn);
     } catch (err) {
       // A lost connection or a deadlock: throw, and the runtime fetches the batch again. Data the
       // database refuses would fail forever: dead-letter the batch with the reason and move on.

@@ -8,7 +8,7 @@ import type {
   ZoneEvent,
 } from '../../schemas/index.js';
 import { NO_ROWS, type InsertCounts } from './batch-insert.js';
-import { withTransaction } from './database.js';
+import { withAsyncCommit, withTransaction } from './database.js';
 import { toDatabaseError } from './db-errors.js';
 import { applyPositions, type PositionCounts } from './positions.js';
 import { assertSchemaName } from './sql-identifier.js';
@@ -70,6 +70,19 @@ export interface WriteBatchResult {
   deadLetters: InsertCounts;
   positions: PositionCounts;
   rejected: RejectedRow[];
+  /**
+   * With `asynchronousCommit`: where the transaction's commit record ends in the WAL. It is durable
+   * once `pg_current_wal_flush_lsn()` reaches this. Absent when nothing was written.
+   */
+  commitLsn?: bigint;
+}
+
+export interface WriteBatchOptions {
+  /**
+   * Commit without waiting for the WAL flush (database.ts `withAsyncCommit`): the rows are visible at
+   * once and durable a little later, at `commitLsn`. Default false.
+   */
+  asynchronousCommit?: boolean;
 }
 
 function isDated(s: ReaderStatus): s is DatedReaderStatus {
@@ -78,12 +91,18 @@ function isDated(s: ReaderStatus): s is DatedReaderStatus {
 
 /**
  * Write one batch in one transaction: all of it becomes visible together or none of it does, so the
- * caller commits its Kafka offsets after this resolves. Idempotent: writing the same batch again
+ * caller commits its Kafka offsets after this resolves (with `asynchronousCommit`, once the WAL is
+ * flushed to `commitLsn`). Idempotent: writing the same batch again
  * inserts nothing and leaves `positions` as it was. Fails with a `DatabaseError` (code
  * BT_DB_WRITE_FAILED) whose `retriable` says whether retrying the batch can help (lost connection,
  * deadlock) or not (data the database refuses: dead-letter the batch).
  */
-export async function writeBatch(pool: pg.Pool, schema: string, batch: SinkBatch): Promise<WriteBatchResult> {
+export async function writeBatch(
+  pool: pg.Pool,
+  schema: string,
+  batch: SinkBatch,
+  options: WriteBatchOptions = {},
+): Promise<WriteBatchResult> {
   assertSchemaName(schema);
   const dated = (batch.readerStatus ?? []).filter(isDated);
   const rejected: RejectedRow[] = (batch.readerStatus ?? [])
@@ -110,7 +129,7 @@ export async function writeBatch(pool: pg.Pool, schema: string, batch: SinkBatch
 
   let result: WriteBatchResult;
   try {
-    result = await withTransaction(pool, async (client) => {
+    const write = async (client: pg.PoolClient): Promise<WriteBatchResult> => {
       const events = batch.zoneEvents ?? [];
       const out: WriteBatchResult = { ...empty };
       out.observations = await writeObservations(client, schema, batch.observations ?? []);
@@ -121,7 +140,11 @@ export async function writeBatch(pool: pg.Pool, schema: string, batch: SinkBatch
       out.customs = await writeCustomsStatus(client, schema, batch.customs ?? []);
       out.deadLetters = await writeDeadLetters(client, schema, batch.deadLetters ?? []);
       return out;
-    });
+    };
+    if (options.asynchronousCommit) {
+      const { value, commitLsn } = await withAsyncCommit(pool, write);
+      result = { ...value, commitLsn };
+    } else result = await withTransaction(pool, write);
   } catch (err) {
     throw toDatabaseError('BT_DB_WRITE_FAILED', `cannot write a batch to schema ${schema}`, err);
   }
