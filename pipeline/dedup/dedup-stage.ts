@@ -12,7 +12,6 @@ import type { OutputRecord, Stage, StageChangelog } from '../runtime/stage.js';
 import type { SiteIndex } from '../site/site-index.js';
 import { DedupChangelog } from './dedup-changelog.js';
 import { DedupOperator, type DedupOptions, type ReaderWindows } from './dedup-operator.js';
-import { observationJson } from './observation-json.js';
 
 /**
  * A changelog segment is cut after the input record that takes its estimated size past this. One
@@ -258,7 +257,11 @@ export class DedupStage implements Stage {
   }
 
   private toRecord(obs: Observation): OutputRecord {
-    return { topic: this.topics.observations, key: obs.epc, value: observationJson(obs) };
+    // JSON.stringify, not a hand-written template: the template's string is built of pieces, and
+    // writing it into the packed record's bytes flattens it first, which cost more than the
+    // template saved (dedup at 50k-read density: 4.6–5.4 against 5.3–8.1 CPU µs per read with
+    // fetches of 10 batches a partition, alternating runs of 2026-11-27 22:20).
+    return { topic: this.topics.observations, key: obs.epc, value: JSON.stringify(obs) };
   }
 
   private reject(message: KafkaMessage, code: string, reason: string): OutputRecord {

@@ -1,5 +1,14 @@
 import { partitionOfKey } from './key-partitioner.js';
 import type { OutputRecord } from './stage.js';
+import { jsonArrayBytes } from './utf8-bytes.js';
+
+/** A packed record as the producer takes it: its value already the JSON array's UTF-8 bytes. */
+export interface PackedRecord {
+  topic: string;
+  key: string;
+  partition: number;
+  value: Buffer;
+}
 
 /**
  * Packed topics: one Kafka record carries a JSON array of the topic's messages, all of whose keys
@@ -12,7 +21,7 @@ import type { OutputRecord } from './stage.js';
  * (`partitionOfKey`), so co-partitioned joins are unchanged; the record's key is its first message's.
  * A packed topic has no tombstones (it is not compacted).
  */
-export function packRecords(records: OutputRecord[], partitions: number): OutputRecord[] {
+export function packRecords(records: OutputRecord[], partitions: number): PackedRecord[] {
   const byPartition = new Map<number, OutputRecord[]>();
   for (const r of records) {
     const p = r.partition ?? partitionOfKey(r.key, partitions);
@@ -20,14 +29,15 @@ export function packRecords(records: OutputRecord[], partitions: number): Output
     if (!list) byPartition.set(p, (list = []));
     list.push(r);
   }
-  const out: OutputRecord[] = [];
+  const out: PackedRecord[] = [];
   for (const [partition, list] of byPartition) {
     const first = list[0]!;
     out.push({
       topic: first.topic,
       key: first.key,
       partition,
-      value: `[${list.map((r) => r.value).join(',')}]`,
+      // Written once as bytes: a joined string would be copied again into UTF-8 (utf8-bytes.ts).
+      value: jsonArrayBytes(list.map((r) => r.value)),
     });
   }
   return out;

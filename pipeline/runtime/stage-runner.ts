@@ -4,9 +4,10 @@ import type { Logger } from '../../runtime/logger.js';
 import { stageMessagesInTotal, stageRecordsOutTotal } from '../../runtime/metrics.js';
 import { readPartitionsToEnd } from './changelog.js';
 import { retryKafkaStart } from './kafka-start-retry.js';
-import { packRecords } from './packed-records.js';
+import { packRecords, type PackedRecord } from './packed-records.js';
 import { createStageProducer } from './producer.js';
 import type { OutputRecord, Stage } from './stage.js';
+import { utf8Bytes } from './utf8-bytes.js';
 
 export interface StageRunnerOptions {
   /** Period of `stage.tick()` in processing time. Default 500 ms. */
@@ -516,7 +517,10 @@ export class StageRunner {
         t = { topic: r.topic, messages: [] };
         byTopic.set(r.topic, t);
       }
-      const value = r.tombstone ? null : r.value;
+      // Bytes, not the string: kafkajs would encode a string with `Buffer.from`, far slower for
+      // the ASCII JSON we produce (utf8-bytes.ts).
+      const value =
+        'tombstone' in r && r.tombstone ? null : typeof r.value === 'string' ? utf8Bytes(r.value) : r.value;
       t.messages.push(
         r.partition === undefined ? { key: r.key, value } : { key: r.key, value, partition: r.partition },
       );
@@ -527,9 +531,9 @@ export class StageRunner {
   }
 
   /** Records of packed topics packed per partition, in order; the rest as they are. */
-  private packed(records: OutputRecord[]): OutputRecord[] {
+  private packed(records: OutputRecord[]): Array<OutputRecord | PackedRecord> {
     const toPack = new Map<string, OutputRecord[]>();
-    const out: OutputRecord[] = [];
+    const out: Array<OutputRecord | PackedRecord> = [];
     for (const r of records) {
       if (!this.partitionCounts.has(r.topic)) {
         out.push(r);

@@ -19,7 +19,10 @@ describe('packed records', () => {
     const seen: number[] = [];
     for (const record of packed) {
       expect(record.topic).toBe('obs');
-      const values = unpackJson(JSON.parse(record.value)) as Array<{ i: number; epc: string }>;
+      const values = unpackJson(JSON.parse(record.value.toString('utf8'))) as Array<{
+        i: number;
+        epc: string;
+      }>;
       // The record's key is its first message's, so the partitioner agrees with the explicit partition.
       expect(record.key).toBe(values[0]!.epc);
       expect(partitionOfKey(record.key, 6)).toBe(record.partition);
@@ -33,7 +36,9 @@ describe('packed records', () => {
 
   it('honours an explicit partition and packs nothing out of nothing', () => {
     const packed = packRecords([{ topic: 't', key: epc(1), value: '{"a":1}', partition: 5 }], 6);
-    expect(packed).toEqual([{ topic: 't', key: epc(1), value: '[{"a":1}]', partition: 5 }]);
+    expect(packed.map((r) => ({ ...r, value: r.value.toString('utf8') }))).toEqual([
+      { topic: 't', key: epc(1), value: '[{"a":1}]', partition: 5 },
+    ]);
     expect(packRecords([], 6)).toEqual([]);
   });
 
