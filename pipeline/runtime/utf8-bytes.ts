@@ -21,9 +21,8 @@ export function utf8Bytes(text: string): Buffer {
 /** `[v0,v1,…]` as UTF-8 bytes, for JSON texts `values`, written once into one buffer. */
 export function jsonArrayBytes(values: readonly string[]): Buffer {
   const lengths = new Array<number>(values.length);
-  let total = values.length + 1; // the brackets and the commas between
+  let total = 2 + Math.max(0, values.length - 1); // the brackets and the commas between
   for (let i = 0; i < values.length; i++) total += lengths[i] = Buffer.byteLength(values[i]!, 'utf8');
-  if (values.length === 0) total = 2;
   const bytes = Buffer.allocUnsafe(total);
   let at = 0;
   bytes[at++] = 0x5b; // [

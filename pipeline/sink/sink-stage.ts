@@ -150,14 +150,18 @@ export class SinkStage implements Stage {
     const lsn = this.durable.highestWaiting();
     if (lsn === undefined || !pool) return;
     await this.flushPoll;
-    const read = this.options.walFlushLsn ?? walFlushLsn;
-    this.durable.flushedTo(await untilWalFlushed(() => read(pool), lsn, { timeoutMs: PERSIST_TIMEOUT_MS }));
+    this.durable.flushedTo(
+      await untilWalFlushed(() => this.readWalFlushLsn(pool), lsn, { timeoutMs: PERSIST_TIMEOUT_MS }),
+    );
+  }
+
+  private readWalFlushLsn(pool: Pool): Promise<bigint> {
+    return (this.options.walFlushLsn ?? walFlushLsn)(pool);
   }
 
   private async readFlushed(): Promise<void> {
     try {
-      const read = this.options.walFlushLsn ?? walFlushLsn;
-      this.durable.flushedTo(await read(this.pool!));
+      this.durable.flushedTo(await this.readWalFlushLsn(this.pool!));
       this.flushPollFailed = false;
     } catch (err) {
       // The offsets stay held (a restart replays more, nothing is lost); the next tick asks again.

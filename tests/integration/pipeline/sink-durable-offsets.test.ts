@@ -11,6 +11,7 @@ import { walFlushLsn } from '../../../pipeline/sink/wal-position.js';
 import { systemClock } from '../../../runtime/clock.js';
 import { kafkaTopics } from '../../../schemas/index.js';
 import { testServices, uniqueName } from '../../helpers/services.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { T0_US, testPool, testSchema, zoneEvent } from '../storage/storage-fixtures.js';
 
 const EVENTS = 300;
@@ -81,27 +82,22 @@ async function setUp() {
   return { runner, gate, stored, offsets };
 }
 
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('sink: asynchronous commits, offsets committed only once the WAL flush passes them', () => {
   test('rows are stored at once; their offsets wait for the flush position, then follow it', async () => {
     const { runner, gate, stored, offsets } = await setUp();
     await runner.start();
-    await until(async () => (await stored()) === EVENTS, 'every event stored');
+    await waitFor(async () => (await stored()) === EVENTS, 'every event stored');
     // Ticks keep asking while the flush position is held back: no offset may pass a batch's start.
     const asked = gate.asked;
-    await until(() => Promise.resolve(gate.asked >= asked + 10), 'ten more questions for the flush position');
+    await waitFor(
+      () => Promise.resolve(gate.asked >= asked + 10),
+      'ten more questions for the flush position',
+    );
     for (const p of await offsets()) expect(p.committed).toBeLessThanOrEqual(0);
     expect((await offsets()).some((p) => p.end > 0)).toBe(true);
 
     gate.open = true;
-    await until(
+    await waitFor(
       async () => (await offsets()).every((p) => p.committed === p.end || (p.end === 0 && p.committed <= 0)),
       'every partition committed to its end',
     );
@@ -110,7 +106,7 @@ describe('sink: asynchronous commits, offsets committed only once the WAL flush 
   test('on stop, what waits for the flush is committed once the flush passes it', async () => {
     const { runner, gate, stored, offsets } = await setUp();
     await runner.start();
-    await until(async () => (await stored()) === EVENTS, 'every event stored');
+    await waitFor(async () => (await stored()) === EVENTS, 'every event stored');
     for (const p of await offsets()) expect(p.committed).toBeLessThanOrEqual(0);
     // No tick can run between these two lines: the stop alone must see the flush and commit.
     gate.open = true;

@@ -6,6 +6,7 @@ import { createStageProducer } from '../../../pipeline/runtime/producer.js';
 import type { OutputRecord, Stage } from '../../../pipeline/runtime/stage.js';
 import { StageRunner } from '../../../pipeline/runtime/stage-runner.js';
 import { uniqueName } from '../../helpers/services.js';
+import { waitFor } from '../../helpers/wait-for.js';
 import { stageTopics } from '../../helpers/stage-topics.js';
 
 const PARTITIONS = 6;
@@ -110,14 +111,6 @@ async function committed(
 ) {
   const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   return new Map(offsets!.partitions.map((p) => [p.partition, Number(p.offset)]));
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('StageRunner: partitions handled together share one produce and one commit', () => {
