@@ -24,6 +24,15 @@ export class ConfigError extends BondtrackError {
 
 /** Render anything thrown as one line for logs and dead-letter reasons. */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
+  if (err instanceof Error) {
+    // An aggregate's message says only that something failed ("Topic creation errors"): say what.
+    const { errors } = err as { errors?: unknown };
+    if (Array.isArray(errors) && errors.length > 0)
+      return `${err.message} (${errors.map((e) => describeError(e)).join('; ')})`;
+    // kafkajs's per-topic errors name their topic.
+    const { topic } = err as { topic?: unknown };
+    if (typeof topic === 'string') return `${topic}: ${err.message}`;
+    return err.message;
+  }
   return String(err);
 }

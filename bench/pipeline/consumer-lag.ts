@@ -1,10 +1,16 @@
 import type { Admin } from 'kafkajs';
+import { isRetriableKafkaError } from '../../pipeline/runtime/kafka-start-retry.js';
 
 /** Messages in `topics` that `groupId` has not committed yet (uncommitted partitions count from 0). */
 export async function groupLag(admin: Admin, groupId: string, topics: string[]): Promise<number> {
   const [committed, ends] = await Promise.all([
-    admin.fetchOffsets({ groupId, topics }),
-    Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) }))),
+    askAgain(() => admin.fetchOffsets({ groupId, topics })),
+    Promise.all(
+      topics.map(async (topic) => ({
+        topic,
+        partitions: await askAgain(() => admin.fetchTopicOffsets(topic)),
+      })),
+    ),
   ]);
   let lag = 0;
   for (const { topic, partitions } of ends) {
@@ -19,6 +25,24 @@ export async function groupLag(admin: Admin, groupId: string, topics: string[]):
 
 /** Sum of the high watermarks of a topic: the records it holds (nothing is compacted or deleted here). */
 export async function topicEnd(admin: Admin, topic: string): Promise<number> {
-  const partitions = await admin.fetchTopicOffsets(topic);
+  const partitions = await askAgain(() => admin.fetchTopicOffsets(topic));
   return partitions.reduce((sum, p) => sum + Number(p.high), 0);
+}
+
+/**
+ * Ask again while the broker answers "not yet" — kafkajs's admin gives up at once on, say,
+ * NOT_LEADER_OR_FOLLOWER, which a loaded broker answers for a moment about a partition it has just
+ * created (seen 2026-11-28 with both cores saturated, failing the bench) — with a growing pause,
+ * for up to `timeoutMs`; any other error fails at once.
+ */
+export async function askAgain<T>(ask: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      return await ask();
+    } catch (err) {
+      if (!isRetriableKafkaError(err) || Date.now() + delayMs > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }

@@ -52,8 +52,25 @@ const TICK_MS = 10;
  */
 export async function generateLoad(site: SyntheticSite, options: LoadOptions): Promise<LoadResult> {
   const clients: MqttClient[] = [];
-  for (let i = 0; i < options.connections; i++)
-    clients.push(await mqtt.connectAsync(options.mqttUrl, { clean: true, reconnectPeriod: 1_000 }));
+  try {
+    for (let i = 0; i < options.connections; i++)
+      clients.push(await mqtt.connectAsync(options.mqttUrl, { clean: true, reconnectPeriod: 1_000 }));
+    const result = await publishLoad(site, options, clients);
+    await Promise.all(clients.map((c) => c.endAsync()));
+    return result;
+  } catch (err) {
+    // A failed load (a publish refused, the backlog gate unable to read the raw topic) leaves no
+    // connection behind, reconnecting for ever and keeping the process alive.
+    await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+    throw err;
+  }
+}
+
+async function publishLoad(
+  site: SyntheticSite,
+  options: LoadOptions,
+  clients: MqttClient[],
+): Promise<LoadResult> {
   const payloads: Buffer[] = [];
   let inFlight = 0;
   let batchesIssued = 0;
@@ -142,6 +159,5 @@ export async function generateLoad(site: SyntheticSite, options: LoadOptions): P
   while (inFlight > 0) await new Promise<void>((resolve) => waiters.push(resolve));
   throwIfFailed();
   const endedAtMs = Date.now();
-  await Promise.all(clients.map((c) => c.endAsync()));
   return { readsSent, batchesSent, startedAtMs, endedAtMs, payloads };
 }

@@ -20,7 +20,7 @@ import { readStoredEvents } from './latency.js';
 import { generateLoad } from './load-generator.js';
 import { scanObservations } from './observation-delays.js';
 import { startPrivateBroker, type PrivateBroker } from './private-mosquitto.js';
-import { StageMonitor } from './stage-monitor.js';
+import { StageMonitor, sampleEveryMs } from './stage-monitor.js';
 import { StageProcess, readUsage, type ProcessUsage } from './stage-processes.js';
 import { SyntheticSite } from './synthetic-site.js';
 
@@ -121,38 +121,41 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     const stageNamed = (name: string) => stages.find((s) => s.stage === name)!;
     let batchesSoFar = 0;
     const sinkInputs = [topics.observations, topics.events, topics.alerts];
-    const monitor = new StageMonitor([
-      {
-        name: 'bridge',
-        unit: 'batches',
-        usage: () => stageNamed('bridge').usage(),
-        consumed: () => topicEnd(admin, topics.reads),
-        lag: async () => Math.max(0, batchesSoFar - (await topicEnd(admin, topics.reads))),
-      },
-      {
-        name: 'dedup',
-        unit: 'batches',
-        usage: () => stageNamed('dedup').usage(),
-        consumed: async () => (await topicEnd(admin, topics.reads)) - (await lagOf('dedup')),
-        lag: () => lagOf('dedup'),
-      },
-      {
-        name: 'locate',
-        unit: 'observation records',
-        usage: () => stageNamed('locate').usage(),
-        produced: () => topicEnd(admin, topics.observations),
-        consumed: async () => (await topicEnd(admin, topics.observations)) - (await lagOf('locate')),
-        lag: () => lagOf('locate'),
-      },
-      {
-        name: 'sink',
-        unit: 'records',
-        usage: () => stageNamed('sink').usage(),
-        produced: () => ends(sinkInputs),
-        consumed: async () => (await ends(sinkInputs)) - (await lagOf('sink')),
-        lag: () => lagOf('sink'),
-      },
-    ]);
+    const monitor = new StageMonitor(
+      [
+        {
+          name: 'bridge',
+          unit: 'batches',
+          usage: () => stageNamed('bridge').usage(),
+          consumed: () => topicEnd(admin, topics.reads),
+          lag: async () => Math.max(0, batchesSoFar - (await topicEnd(admin, topics.reads))),
+        },
+        {
+          name: 'dedup',
+          unit: 'batches',
+          usage: () => stageNamed('dedup').usage(),
+          consumed: async () => (await topicEnd(admin, topics.reads)) - (await lagOf('dedup')),
+          lag: () => lagOf('dedup'),
+        },
+        {
+          name: 'locate',
+          unit: 'observation records',
+          usage: () => stageNamed('locate').usage(),
+          produced: () => topicEnd(admin, topics.observations),
+          consumed: async () => (await topicEnd(admin, topics.observations)) - (await lagOf('locate')),
+          lag: () => lagOf('locate'),
+        },
+        {
+          name: 'sink',
+          unit: 'records',
+          usage: () => stageNamed('sink').usage(),
+          produced: () => ends(sinkInputs),
+          consumed: async () => (await ends(sinkInputs)) - (await lagOf('sink')),
+          lag: () => lagOf('sink'),
+        },
+      ],
+      sampleEveryMs(options.durationSec),
+    );
     const gate = capacity
       ? new BacklogGate(options.maxBacklog, () => topicEnd(admin, topics.reads))
       : undefined;
@@ -178,6 +181,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
             total,
           );
       },
+    }).catch(async (err: unknown) => {
+      await monitor.stop(); // its timer would keep the failed bench's process alive
+      throw err;
     });
     const underLoad = await monitor.end();
 

@@ -36,6 +36,11 @@ export interface StageLoadStats {
    * least of these.
    */
   steadyReadsPerSec: number;
+  /**
+   * Samples the steady rates are taken over: those of the second half of the load, or the last two
+   * when sampling was slower than that (a saturated machine answering offsets late).
+   */
+  steadySamples: number;
   /** With `produced`: input arriving per second, in the same window and unit as `steadyInPerSec`. */
   steadyOfferedPerSec?: number;
   peakLag: number;
@@ -48,7 +53,16 @@ export interface StageLoadStats {
   cpuCores: number;
 }
 
+/** Default sampling period; a short run samples more often (see `sampleEveryMs`). */
 const SAMPLE_MS = 2_000;
+
+/**
+ * The sampling period for a load of `durationSec`: about 20 samples, every 250 ms to 2 s, so a
+ * 10-second load has ~10 in its second half rather than 2 or 3.
+ */
+export function sampleEveryMs(durationSec: number): number {
+  return Math.min(SAMPLE_MS, Math.max(250, (durationSec * 1000) / 20));
+}
 
 interface Sample {
   atMs: number;
@@ -58,39 +72,49 @@ interface Sample {
 }
 
 /**
- * Samples every stage's lag and consumed count every 2 s during the load, and its CPU at the start
- * and the end. Keeps one small sample per stage per 2 s (a 5-minute run: 150 per stage), never
- * reads or messages, so memory stays flat however long the run.
+ * Samples every stage's lag and consumed count during the load (all stages at once, at its start,
+ * every `sampleMs` and at its end), and its CPU at the start and the end. Keeps one small sample
+ * per stage per period (a 5-minute run: 150 per stage), never reads or messages, so memory stays
+ * flat however long the run.
  */
 export class StageMonitor {
   private readonly samples = new Map<string, Sample[]>();
-  private start: { atMs: number; consumed: Map<string, number>; cpu: Map<string, number> } | undefined;
+  private start: { atMs: number; cpu: Map<string, number> } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
 
-  constructor(private readonly probes: StageProbe[]) {}
+  constructor(
+    private readonly probes: StageProbe[],
+    private readonly sampleMs = SAMPLE_MS,
+  ) {}
 
   async begin(): Promise<void> {
-    const consumed = new Map<string, number>();
     const cpu = new Map<string, number>();
     for (const p of this.probes) {
-      consumed.set(p.name, await p.consumed());
       cpu.set(p.name, (await p.usage()).cpuSec);
       this.samples.set(p.name, []);
     }
-    this.start = { atMs: Date.now(), consumed, cpu };
+    this.start = { atMs: Date.now(), cpu };
+    await this.sample();
     const tick = (): void => {
       this.sampling = this.sample().then(
         () => {
-          if (this.timer) this.timer = setTimeout(tick, SAMPLE_MS);
+          if (this.timer) this.timer = setTimeout(tick, this.sampleMs);
         },
         (err: unknown) => {
           this.failure = toError(err);
         },
       );
     };
-    this.timer = setTimeout(tick, SAMPLE_MS);
+    this.timer = setTimeout(tick, this.sampleMs);
+  }
+
+  /** Stop sampling without a summary (the load failed): no timer is left to keep the process alive. */
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.sampling.catch(() => undefined);
   }
 
   /** Stop sampling (the load ended) and summarise the load phase per stage. */
@@ -99,43 +123,59 @@ export class StageMonitor {
     this.timer = undefined;
     await this.sampling;
     if (this.failure) throw this.failure;
+    const endAtMs = Date.now();
     await this.sample();
     const start = this.start!;
-    const wallSec = Math.max(0.001, (Date.now() - start.atMs) / 1000);
+    const wallSec = Math.max(0.001, (endAtMs - start.atMs) / 1000);
     const out: Record<string, StageLoadStats> = {};
     for (const p of this.probes) {
       const samples = this.samples.get(p.name)!;
-      const consumed = (await p.consumed()) - start.consumed.get(p.name)!;
+      const first = samples[0]!;
+      const last = samples[samples.length - 1]!;
       const cpuSec = (await p.usage()).cpuSec - start.cpu.get(p.name)!;
-      const secondHalf = samples.slice(Math.floor(samples.length / 2));
+      const steady = steadyWindow(samples, (start.atMs + endAtMs) / 2);
       out[p.name] = {
         unit: p.unit,
-        inPerSec: consumed / wallSec,
+        inPerSec: (last.consumed - first.consumed) / wallSec,
         steadyInPerSec: Math.max(
           0,
-          slopePerSec(secondHalf, (s) => s.consumed),
+          slopePerSec(steady, (s) => s.consumed),
         ),
         steadyReadsPerSec: 0,
+        steadySamples: steady.length,
         ...(p.produced && {
           steadyOfferedPerSec: Math.max(
             0,
-            slopePerSec(secondHalf, (s) => s.produced),
+            slopePerSec(steady, (s) => s.produced),
           ),
         }),
         peakLag: Math.max(0, ...samples.map((s) => s.lag)),
-        lagGrowthPerSec: slopePerSec(secondHalf, (s) => s.lag),
+        lagGrowthPerSec: slopePerSec(steady, (s) => s.lag),
         cpuCores: cpuSec / wallSec,
       };
     }
     return out;
   }
 
+  /** One sample of every stage, taken together: a loaded broker answers slowly, not in turn. */
   private async sample(): Promise<void> {
-    for (const p of this.probes) {
-      const [lag, consumed, produced] = await Promise.all([p.lag(), p.consumed(), p.produced?.() ?? 0]);
-      this.samples.get(p.name)!.push({ atMs: Date.now(), lag, consumed, produced });
-    }
+    await Promise.all(
+      this.probes.map(async (p) => {
+        const [lag, consumed, produced] = await Promise.all([p.lag(), p.consumed(), p.produced?.() ?? 0]);
+        this.samples.get(p.name)!.push({ atMs: Date.now(), lag, consumed, produced });
+      }),
+    );
   }
+}
+
+/**
+ * The samples of the load's second half (no start-up); at least the last two, so that a load whose
+ * sampling was slow (a saturated machine answering the broker's offsets late) still has a slope,
+ * over a longer window, rather than none.
+ */
+export function steadyWindow<T extends { atMs: number }>(samples: readonly T[], fromMs: number): T[] {
+  const window = samples.filter((s) => s.atMs >= fromMs);
+  return window.length >= 2 ? window : samples.slice(-2);
 }
 
 /** Least-squares slope of `value` over time, per second; 0 with fewer than 2 samples. */

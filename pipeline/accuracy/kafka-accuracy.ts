@@ -5,7 +5,7 @@ import { deploymentTopicNames, startPipeline, type RunningPipeline } from '../pi
 import { createKafka } from '../runtime/kafka.js';
 import { createStageProducer } from '../runtime/producer.js';
 import { copyRawReads } from '../runtime/replay.js';
-import { PARTITIONS, deleteExistingTopics, topicsAppear } from '../runtime/topics.js';
+import { PARTITIONS, createTopicsSurely, deleteExistingTopics } from '../runtime/topics.js';
 import {
   prepareRun,
   runAccuracy,
@@ -199,19 +199,10 @@ async function createTopics(
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: topics.map((t) => ({ ...t, replicationFactor: -1 })),
-      waitForLeaders: true,
-    });
-  } catch (err) {
-    // Created, but its metadata not yet everywhere (see topicsAppear): wait for them to be listed.
-    if (
-      !(await topicsAppear(
-        admin,
-        topics.map((t) => t.topic),
-      ))
-    )
-      throw err;
+    await createTopicsSurely(
+      admin,
+      topics.map((t) => ({ ...t, replicationFactor: -1 })),
+    );
   } finally {
     await admin.disconnect();
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { Logger } from '../../runtime/logger.js';
 import { retryKafkaStart } from './kafka-start-retry.js';
-import { topicsAppear } from './topics.js';
+import { createTopicsSurely } from './topics.js';
 
 /**
  * `max.message.bytes` of changelog topics: 16 MiB instead of the broker's 1 MB default. A segment of
@@ -21,25 +21,19 @@ export const CHANGELOG_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
  */
 export async function ensureChangelogTopic(admin: Admin, topic: string, partitions: number): Promise<void> {
   if ((await admin.listTopics()).includes(topic)) return raiseMaxMessageBytes(admin, topic);
-  try {
-    await admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: partitions,
-          replicationFactor: -1,
-          configEntries: [
-            { name: 'cleanup.policy', value: 'compact' },
-            { name: 'max.message.bytes', value: String(CHANGELOG_MAX_MESSAGE_BYTES) },
-          ],
-        },
+  await createTopicsSurely(admin, [
+    {
+      topic,
+      numPartitions: partitions,
+      replicationFactor: -1,
+      configEntries: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'max.message.bytes', value: String(CHANGELOG_MAX_MESSAGE_BYTES) },
       ],
-      waitForLeaders: true,
-    });
-  } catch (err) {
-    if (!(await topicsAppear(admin, [topic]))) throw err;
-    await raiseMaxMessageBytes(admin, topic);
-  }
+    },
+  ]);
+  // Created by another process in between, maybe before this limit existed.
+  await raiseMaxMessageBytes(admin, topic);
 }
 
 /**

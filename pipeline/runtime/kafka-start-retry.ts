@@ -53,6 +53,9 @@ export function isRetriableKafkaError(err: unknown): boolean {
     const { type } = e as { type?: unknown };
     if (typeof type === 'string' && RETRIABLE_TYPES.has(type)) return true;
     if (RETRIABLE_NAMES.has(e.name)) return true;
+    // KafkaJSAggregateError (CreateTopics answers one error per topic): retriable when all are.
+    const { errors } = e as { errors?: unknown };
+    if (Array.isArray(errors) && errors.length > 0 && errors.every(isRetriableKafkaError)) return true;
     e = e.cause;
   }
   return false;

@@ -6,7 +6,7 @@ import { readPartitionsToEnd, type ChangelogRecord } from './changelog.js';
 import { retryKafkaStart } from './kafka-start-retry.js';
 import { createStageProducer } from './producer.js';
 import { mergeByTime } from './time-merge.js';
-import { topicsAppear } from './topics.js';
+import { createTopicsSurely } from './topics.js';
 
 /**
  * When a raw-reads record was sent (`ReadBatch.sentAtUs`, the adapter host's NTP-disciplined
@@ -87,15 +87,9 @@ export async function copyRawReads(
       const admin = kafka.admin();
       await admin.connect();
       try {
-        await admin.createTopics({
-          topics: [
-            { topic: to, numPartitions: layout === 'merged' ? 1 : partitions.length, replicationFactor: -1 },
-          ],
-          waitForLeaders: true,
-        });
-      } catch (err) {
-        // Created, but its metadata not yet everywhere (see topicsAppear): wait for it to be listed.
-        if (!(await topicsAppear(admin, [to]))) throw err;
+        await createTopicsSurely(admin, [
+          { topic: to, numPartitions: layout === 'merged' ? 1 : partitions.length, replicationFactor: -1 },
+        ]);
       } finally {
         await admin.disconnect();
       }

@@ -1,5 +1,6 @@
-import type { Admin } from 'kafkajs';
+import type { Admin, ITopicConfig } from 'kafkajs';
 import type { KafkaTopics } from '../../schemas/index.js';
+import { isRetriableKafkaError } from './kafka-start-retry.js';
 
 /**
  * Partition counts. Observations and customs share a count (and the EPC key) so that the same EPC
@@ -22,19 +23,51 @@ export async function ensureTopics(admin: Admin, topics: KafkaTopics): Promise<s
     .filter((k) => !existing.has(topics[k]))
     .map((k) => ({ topic: topics[k], numPartitions: PARTITIONS[k], replicationFactor: -1 }));
   if (missing.length === 0) return [];
-  try {
-    await admin.createTopics({ topics: missing, waitForLeaders: true });
-  } catch (err) {
-    // Another process may have created them in between: only fail if some are still missing.
-    if (
-      !(await topicsAppear(
-        admin,
-        missing.map((t) => t.topic),
-      ))
-    )
-      throw err;
-  }
+  await createTopicsSurely(admin, missing);
   return missing.map((t) => t.topic);
+}
+
+/**
+ * Create topics (with `waitForLeaders`) and return once all are listed, whatever a loaded KRaft
+ * broker answers on the way:
+ * - another process created some in between: kafkajs takes TOPIC_ALREADY_EXISTS as done;
+ * - created, but their metadata lags: `waitForLeaders` fails with UNKNOWN_TOPIC_OR_PARTITION, which
+ *   kafkajs does not retry (see `topicsAppear`): wait for them to be listed;
+ * - the controller did not reach the request within its timeout: the topic's error is
+ *   REQUEST_TIMED_OUT and the topic is not created (KRaft drops an expired request). Seen
+ *   2026-11-28 with both cores saturated, failing a stage's start for good: ask again.
+ * Fails with the broker's error when it is not retriable (a bad config, no authorisation), or when
+ * the topics are still missing after `timeoutMs`.
+ */
+export async function createTopicsSurely(
+  admin: Admin,
+  topics: readonly ITopicConfig[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let pending = [...topics];
+  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
+    try {
+      await admin.createTopics({ topics: pending, waitForLeaders: true });
+      return;
+    } catch (err) {
+      const left = Math.max(0, deadline - Date.now());
+      // Listed soon after a retriable answer, or never: a timed-out creation is not in progress.
+      const waitMs = isRetriableKafkaError(err) ? Math.min(left, 5_000) : Math.min(left, 30_000);
+      if (
+        await topicsAppear(
+          admin,
+          pending.map((t) => t.topic),
+          waitMs,
+        )
+      )
+        return;
+      if (!isRetriableKafkaError(err) || Date.now() + delayMs > deadline) throw err;
+      const listed = new Set(await admin.listTopics());
+      pending = pending.filter((t) => !listed.has(t.topic));
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }
 
 /**
