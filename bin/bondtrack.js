@@ -4,4 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// Before anything loads kafkajs: its record batches are checksummed natively (see the module).
+const { useNativeCrc32cInKafkajs } = await import('../pipeline/runtime/kafkajs-crc32c.ts');
+useNativeCrc32cInKafkajs();
 await import('../cli/main.ts');
