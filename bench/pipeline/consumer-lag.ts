@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { isRetriableKafkaError } from '../../pipeline/runtime/kafka-start-retry.js';
+import { askKafkaAgain } from '../../pipeline/runtime/kafka-start-retry.js';
 
 /** Messages in `topics` that `groupId` has not committed yet (uncommitted partitions count from 0). */
 export async function groupLag(admin: Admin, groupId: string, topics: string[]): Promise<number> {
@@ -30,19 +30,10 @@ export async function topicEnd(admin: Admin, topic: string): Promise<number> {
 }
 
 /**
- * Ask again while the broker answers "not yet" — kafkajs's admin gives up at once on, say,
- * NOT_LEADER_OR_FOLLOWER, which a loaded broker answers for a moment about a partition it has just
- * created (seen 2026-11-28 with both cores saturated, failing the bench) — with a growing pause,
- * for up to `timeoutMs`; any other error fails at once.
+ * Offset reads ask again while the broker answers "not yet": kafkajs's admin gives up at once on,
+ * say, NOT_LEADER_OR_FOLLOWER, which a loaded broker answers for a moment about a partition it has
+ * just created (seen 2026-11-28 with both cores saturated, failing the bench).
  */
-export async function askAgain<T>(ask: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delayMs = 100; ; delayMs = Math.min(delayMs * 2, 2_000)) {
-    try {
-      return await ask();
-    } catch (err) {
-      if (!isRetriableKafkaError(err) || Date.now() + delayMs > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
+function askAgain<T>(ask: () => Promise<T>): Promise<T> {
+  return askKafkaAgain(ask, { timeoutMs: 30_000, initialDelayMs: 100, maxDelayMs: 2_000 });
 }

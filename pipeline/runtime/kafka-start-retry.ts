@@ -61,6 +61,36 @@ export function isRetriableKafkaError(err: unknown): boolean {
   return false;
 }
 
+export interface KafkaRetryOptions {
+  /** Give up after this long in all. */
+  timeoutMs: number;
+  /** First wait between attempts, doubled up to `maxDelayMs`. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Called before each wait with the error that caused it and the wait. */
+  onRetry?: (err: unknown, delayMs: number) => Promise<void> | void;
+}
+
+/**
+ * Ask Kafka again, with a growing pause, while it answers "not yet" (`isRetriableKafkaError`): a
+ * broker starting or loaded, a partition just created without its leader yet, a controller that
+ * timed out. Any other error, or one still coming at the deadline, is thrown as it came. The one
+ * retry loop behind starting stages (`retryKafkaStart`), creating topics (`createTopicsSurely`)
+ * and the bench's offset reads.
+ */
+export async function askKafkaAgain<T>(ask: () => Promise<T>, options: KafkaRetryOptions): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (let delayMs = options.initialDelayMs; ; delayMs = Math.min(delayMs * 2, options.maxDelayMs)) {
+    try {
+      return await ask();
+    } catch (err) {
+      if (!isRetriableKafkaError(err) || Date.now() + delayMs > deadline) throw err;
+      await options.onRetry?.(err, delayMs);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
 export interface KafkaStartRetryOptions {
   log: Logger;
   /** Give up after this long in all. Default 120 000 ms: a restarted broker loads for a while. */
@@ -84,29 +114,36 @@ export async function retryKafkaStart<T>(
   step: () => Promise<T>,
   options: KafkaStartRetryOptions,
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  let delayMs = options.initialDelayMs ?? 250;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await step();
-    } catch (err) {
-      const reason = describeError(err);
-      if (!isRetriableKafkaError(err))
-        throw new BondtrackError('BT_KAFKA_START_FAILED', `${what} failed: ${reason}`, { cause: err });
-      if (Date.now() + delayMs > deadline)
-        throw new BondtrackError(
-          'BT_KAFKA_START_TIMEOUT',
-          `${what} still failing after ${attempt} attempts: ${reason}`,
-          { cause: err, retriable: true },
+  let attempt = 1;
+  try {
+    return await askKafkaAgain(step, {
+      timeoutMs: options.timeoutMs ?? 120_000,
+      initialDelayMs: options.initialDelayMs ?? 250,
+      maxDelayMs: options.maxDelayMs ?? 5_000,
+      onRetry: async (err, delayMs) => {
+        options.log.warn(
+          { step: what, attempt, retryInMs: delayMs, err: describeError(err) },
+          'kafka not ready; retrying',
         );
-      options.log.warn({ step: what, attempt, retryInMs: delayMs, err: reason }, 'kafka not ready; retrying');
-      try {
-        await options.beforeRetry?.();
-      } catch (cleanup) {
-        options.log.warn({ step: what, err: describeError(cleanup) }, 'clean-up before retry failed');
-      }
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      delayMs = Math.min(delayMs * 2, options.maxDelayMs ?? 5_000);
-    }
+        attempt++;
+        try {
+          await options.beforeRetry?.();
+        } catch (cleanup) {
+          options.log.warn({ step: what, err: describeError(cleanup) }, 'clean-up before retry failed');
+        }
+      },
+    });
+  } catch (err) {
+    const reason = describeError(err);
+    if (!isRetriableKafkaError(err))
+      throw new BondtrackError('BT_KAFKA_START_FAILED', `${what} failed: ${reason}`, { cause: err });
+    throw new BondtrackError(
+      'BT_KAFKA_START_TIMEOUT',
+      `${what} still failing after ${attempt} attempts: ${reason}`,
+      {
+        cause: err,
+        retriable: true,
+      },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { createRequire } from 'node:module';
+import { Module, createRequire } from 'node:module';
 
 /**
  * CRC-32C (Castagnoli) for kafkajs's record batches, in native code with the CPU's CRC32
@@ -19,10 +19,10 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 /** The module kafkajs takes its CRC-32C from. */
-export const KAFKAJS_CRC32C_MODULE = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
+const KAFKAJS_CRC32C_MODULE = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
 
 /** kafkajs's contract for it: the checksum of the whole buffer as an unsigned 32-bit integer. */
-export type Crc32c = (buffer: Buffer) => number;
+type Crc32c = (buffer: Buffer) => number;
 
 /** The native CRC-32C, or undefined where `@node-rs/crc32` has no build for this platform. */
 export function nativeCrc32c(): Crc32c | undefined {
@@ -52,9 +52,6 @@ export function useNativeCrc32cInKafkajs(): boolean {
   const cache = require.cache;
   const existing = cache[KAFKAJS_CRC32C_MODULE];
   if (existing) return (existing.exports as { native?: boolean }).native === true;
-  const Module = require('node:module') as typeof import('node:module') & {
-    new (id: string): NodeJS.Module;
-  };
   const mod = new Module(KAFKAJS_CRC32C_MODULE);
   mod.filename = KAFKAJS_CRC32C_MODULE;
   mod.loaded = true;

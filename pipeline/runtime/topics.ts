@@ -1,6 +1,6 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { KafkaTopics } from '../../schemas/index.js';
-import { isRetriableKafkaError } from './kafka-start-retry.js';
+import { askKafkaAgain, isRetriableKafkaError } from './kafka-start-retry.js';
 
 /**
  * Partition counts. Observations and customs share a count (and the EPC key) so that the same EPC
@@ -45,29 +45,25 @@ export async function createTopicsSurely(
   timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let pending = [...topics];
-  for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 5_000)) {
-    try {
-      await admin.createTopics({ topics: pending, waitForLeaders: true });
-      return;
-    } catch (err) {
-      const left = Math.max(0, deadline - Date.now());
-      // Listed soon after a retriable answer, or never: a timed-out creation is not in progress.
-      const waitMs = isRetriableKafkaError(err) ? Math.min(left, 5_000) : Math.min(left, 30_000);
-      if (
-        await topicsAppear(
-          admin,
-          pending.map((t) => t.topic),
-          waitMs,
-        )
-      )
-        return;
-      if (!isRetriableKafkaError(err) || Date.now() + delayMs > deadline) throw err;
+  const names = topics.map((t) => t.topic);
+  await askKafkaAgain(
+    async () => {
       const listed = new Set(await admin.listTopics());
-      pending = pending.filter((t) => !listed.has(t.topic));
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-    }
-  }
+      const pending = topics.filter((t) => !listed.has(t.topic));
+      if (pending.length === 0) return;
+      try {
+        await admin.createTopics({ topics: [...pending], waitForLeaders: true });
+      } catch (err) {
+        // Listed soon after a retriable answer, or never: a timed-out creation is not in progress.
+        const waitMs = Math.min(
+          Math.max(0, deadline - Date.now()),
+          isRetriableKafkaError(err) ? 5_000 : 30_000,
+        );
+        if (!(await topicsAppear(admin, names, waitMs))) throw err;
+      }
+    },
+    { timeoutMs, initialDelayMs: 250, maxDelayMs: 5_000 },
+  );
 }
 
 /**
