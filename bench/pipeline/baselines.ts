@@ -8,6 +8,12 @@ import type pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { quoteIdent } from '../../pipeline/sink/sql-identifier.js';
 import { newHistogram, percentilesOf, type Percentiles } from './latency.js';
+import {
+  machineCpuBetween,
+  sampleMachineCpu,
+  type MachineCpuSample,
+  type MachineCpuUse,
+} from './machine-cpu.js';
 import { toError } from './to-error.js';
 
 export interface RawTopicCount {
@@ -23,6 +29,11 @@ export interface RawTopicCount {
    * CreateTime, stamped by the bridge's producer): the MQTT broker's queue plus the bridge.
    */
   publishToRawMs: Percentiles;
+  /**
+   * The whole machine over the same span (the consumer, the broker serving it, anything else), and
+   * its CPU µs per read: what the ratio's denominator costs.
+   */
+  machine: MachineCpuUse & { coreUsPerRead: number };
 }
 
 /**
@@ -45,6 +56,8 @@ export async function consumeRawTopic(
   let duplicated = 0;
   let firstMs = 0;
   let lastMs = 0;
+  let machineAtFirst: MachineCpuSample | undefined;
+  let machineAtLast: MachineCpuSample | undefined;
   const hop = newHistogram();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -57,7 +70,10 @@ export async function consumeRawTopic(
         .run({
           autoCommit: false,
           eachBatch: async ({ batch }) => {
-            if (firstMs === 0) firstMs = performance.now();
+            if (firstMs === 0) {
+              firstMs = performance.now();
+              machineAtFirst = sampleMachineCpu();
+            }
             for (const message of batch.messages) {
               const value = JSON.parse(message.value!.toString('utf8')) as {
                 batchId: string;
@@ -73,7 +89,10 @@ export async function consumeRawTopic(
               records++;
             }
             lastMs = performance.now();
-            if (records >= endOffset) resolve();
+            if (records >= endOffset) {
+              machineAtLast = sampleMachineCpu();
+              resolve();
+            }
             await Promise.resolve();
           },
         })
@@ -83,12 +102,15 @@ export async function consumeRawTopic(
     await consumer.disconnect();
   }
   const seconds = Math.max(lastMs - firstMs, 1) / 1000;
+  const now = sampleMachineCpu();
+  const machine = machineCpuBetween(machineAtFirst ?? now, machineAtLast ?? now);
   return {
     reads,
     batches: batchIds.size,
     duplicatedBatchIds: duplicated,
     readsPerSec: reads / seconds,
     publishToRawMs: percentilesOf(hop),
+    machine: { ...machine, coreUsPerRead: reads > 0 ? (machine.busySec * 1e6) / reads : 0 },
   };
 }
 

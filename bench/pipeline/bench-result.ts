@@ -155,9 +155,26 @@ export interface BenchResult {
   };
   baselines?: {
     kafkaConsumeReadsPerSec: number;
+    /**
+     * The whole machine during the raw consume: cores busy (the consumer, the broker serving it,
+     * anything else), cores stolen, CPU µs per read.
+     */
+    kafkaConsumeMachine: { busyCores: number; stealCores: number; coreUsPerRead: number };
     copyRowsPerSec: number;
     copyRows: number;
     mqttReadsPerSec: number;
+  };
+  /**
+   * What ÷ raw Kafka consume ≥ 0.5 asks of this machine: half the raw consume's rate, and the CPU µs
+   * per read its cores allow at that rate if every one of them is busy; next to what the catch-up
+   * spent per read, every process together (`catchUp.machine`), and what the raw consume spent.
+   */
+  kafkaConsumeHalf?: {
+    readsPerSec: number;
+    cores: number;
+    coreUsPerReadAllowed: number;
+    catchUpCoreUsPerRead: number | null;
+    rawConsumeCoreUsPerRead: number;
   };
   /**
    * With baselines: dedup, locate and the sink again, from nothing, over the run's raw topic with the

@@ -1,5 +1,13 @@
 import type pg from 'pg';
 import { quoteIdent } from '../../pipeline/sink/sql-identifier.js';
+import {
+  groupCpuBetween,
+  machineCpuBetween,
+  sampleGroupTicks,
+  sampleMachineCpu,
+  type GroupTicks,
+  type MachineCpuSample,
+} from './machine-cpu.js';
 import { StageProcess } from './stage-processes.js';
 
 /** The stages of a catch-up, downstream first so that nothing waits for a consumer group to form. */
@@ -36,6 +44,41 @@ export interface CatchUpResult {
   stages: Record<string, { cpuSec: number; cpuUsPerRead: number; cores: number; peakRssMb: number }>;
   /** The stage that used the most CPU per read: the first to run out of its core. */
   busiest: string;
+  /**
+   * The whole machine while the catch-up was in full flow (the samples around 10% and 70% of the
+   * reads stored); undefined when too few samples fell there.
+   */
+  machine?: CatchUpMachine;
+}
+
+/**
+ * Where the cores went while the catch-up was in full flow: the stages', and everything else's
+ * (the Kafka broker serving three consumers and two producers, PostgreSQL, the bench's sampling).
+ */
+export interface CatchUpMachine {
+  /** The window the figures cover: between the samples around 10% and 70% of the reads stored. */
+  seconds: number;
+  /** Cores busy on average, every process together (the machine's count is the most there is). */
+  busyCores: number;
+  /** Cores the hypervisor gave to someone else meanwhile. */
+  stealCores: number;
+  /** The machine's CPU µs per read stored in the window: what a read costs, all told. */
+  coreUsPerRead: number;
+  /** Each stage's CPU µs per read stored in the window. */
+  stagesCoreUsPerRead: Record<string, number>;
+  /** PostgreSQL's processes (backends, WAL writer, checkpointer, autovacuum), per read. */
+  postgresCoreUsPerRead: number;
+  /** Java's processes: the Kafka broker (serving three consumers and two producers), per read. */
+  javaCoreUsPerRead: number;
+  /** The rest of the machine's: the bench's sampling, the OS, processes that exited meanwhile. */
+  otherCoreUsPerRead: number;
+}
+
+/** A progress sample with the machine's CPU time and each stage's CPU seconds at that moment. */
+export interface CpuSample extends StoredSample {
+  machine: MachineCpuSample;
+  stageCpuSec: Record<string, number>;
+  groups: GroupTicks;
 }
 
 export interface CatchUpOptions {
@@ -83,6 +126,50 @@ export function rateBetween(
 }
 
 /**
+ * The machine's and the stages' CPU between the samples around the moments the count crossed
+ * `fromReads` and `toReads` (the last sample below the first mark, the first at or past the second),
+ * per read stored between those two samples; undefined when there is no such pair or nothing was
+ * stored between them.
+ */
+export function machineDuringFlow(
+  samples: readonly CpuSample[],
+  fromReads: number,
+  toReads: number,
+): CatchUpMachine | undefined {
+  const end = samples.findIndex((s) => s.reads >= toReads);
+  if (end <= 0) return undefined;
+  let start = 0;
+  for (let i = 0; i < end; i++) if (samples[i]!.reads < fromReads) start = i;
+  const a = samples[start]!;
+  const b = samples[end]!;
+  const reads = b.reads - a.reads;
+  if (reads <= 0) return undefined;
+  const use = machineCpuBetween(a.machine, b.machine);
+  const groups = groupCpuBetween(a.groups, b.groups);
+  const stagesCoreUsPerRead: Record<string, number> = {};
+  let stagesSec = 0;
+  for (const [name, cpuSec] of Object.entries(b.stageCpuSec)) {
+    const spent = cpuSec - (a.stageCpuSec[name] ?? 0);
+    stagesSec += spent;
+    stagesCoreUsPerRead[name] = (spent * 1e6) / reads;
+  }
+  return {
+    seconds: (b.atMs - a.atMs) / 1000,
+    busyCores: use.busyCores,
+    stealCores: use.stealCores,
+    coreUsPerRead: (use.busySec * 1e6) / reads,
+    stagesCoreUsPerRead,
+    postgresCoreUsPerRead: (groups.postgres * 1e6) / reads,
+    javaCoreUsPerRead: (groups.java * 1e6) / reads,
+    // Never below 0: the machine's and the processes' clocks tick apart, by a tick or so each.
+    otherCoreUsPerRead: Math.max(
+      0,
+      ((use.busySec - stagesSec - groups.postgres - groups.java) * 1e6) / reads,
+    ),
+  };
+}
+
+/**
  * Dedup, locate and the sink run again, from nothing, over the run's raw topic (the bench has
  * stopped its own stages): a pipeline of its own prefix and schema taking the raw reads from the
  * run's (`--reads-prefix`), as a shadow deployment would. What an operator sees after an outage,
@@ -97,10 +184,15 @@ export async function measureCatchUp(options: CatchUpOptions): Promise<CatchUpRe
       stages.push(child);
       await child.ready();
     }
-    const cpuAtStart = new Map<string, number>();
-    for (const s of stages) cpuAtStart.set(s.stage, (await s.usage()).cpuSec);
+    const stageCpuSec = async (): Promise<Record<string, number>> => {
+      const usage = await Promise.all(stages.map(async (s) => [s.stage, (await s.usage()).cpuSec] as const));
+      return Object.fromEntries(usage);
+    };
+    const cpuAtStart = await stageCpuSec();
     const startedMs = performance.now();
-    const samples: StoredSample[] = [{ atMs: 0, reads: 0 }];
+    const samples: CpuSample[] = [
+      { atMs: 0, reads: 0, machine: sampleMachineCpu(), stageCpuSec: cpuAtStart, groups: sampleGroupTicks() },
+    ];
     const table = `${quoteIdent(options.schema)}.observations`;
     let stored = 0;
     let queryMs = 0;
@@ -117,14 +209,20 @@ export async function measureCatchUp(options: CatchUpOptions): Promise<CatchUpRe
       );
       queryMs = performance.now() - queriedMs;
       stored = Number(row?.reads ?? 0);
-      samples.push({ atMs: performance.now() - startedMs, reads: stored });
+      samples.push({
+        atMs: performance.now() - startedMs,
+        reads: stored,
+        machine: sampleMachineCpu(),
+        stageCpuSec: await stageCpuSec(),
+        groups: sampleGroupTicks(),
+      });
       options.onProgress?.(stored, options.expectedReads);
     }
     const seconds = (performance.now() - startedMs) / 1000;
     const perStage: CatchUpResult['stages'] = {};
     for (const s of stages) {
       const usage = await s.usage();
-      const cpuSec = usage.cpuSec - cpuAtStart.get(s.stage)!;
+      const cpuSec = usage.cpuSec - cpuAtStart[s.stage]!;
       perStage[s.stage] = {
         cpuSec,
         cpuUsPerRead: (cpuSec * 1e6) / Math.max(1, stored),
@@ -132,11 +230,10 @@ export async function measureCatchUp(options: CatchUpOptions): Promise<CatchUpRe
         peakRssMb: usage.peakRssMb,
       };
     }
-    const rate = rateBetween(
-      samples,
-      RATE_FROM_SHARE * options.expectedReads,
-      RATE_TO_SHARE * options.expectedReads,
-    );
+    const fromReads = RATE_FROM_SHARE * options.expectedReads;
+    const toReads = RATE_TO_SHARE * options.expectedReads;
+    const rate = rateBetween(samples, fromReads, toReads);
+    const machine = machineDuringFlow(samples, fromReads, toReads);
     return {
       readsStored: stored,
       complete: stored >= options.expectedReads,
@@ -144,6 +241,7 @@ export async function measureCatchUp(options: CatchUpOptions): Promise<CatchUpRe
       readsPerSec: rate ?? stored / Math.max(seconds, 0.001),
       stages: perStage,
       busiest: Object.entries(perStage).sort((a, b) => b[1].cpuUsPerRead - a[1].cpuUsPerRead)[0]![0],
+      ...(machine && { machine }),
     };
   } finally {
     await Promise.allSettled(stages.map((s) => s.stop()));

@@ -180,5 +180,29 @@ export function formatReport(r: BenchResult): string {
       rows.push([name, fmt(st.cpuSec, 1), fmt(st.cpuUsPerRead, 2), fmt(st.cores, 2), fmt(st.peakRssMb)]);
     out.push(table(rows));
   }
+  if (r.catchUp?.machine) {
+    const m = r.catchUp.machine;
+    const stages = Object.entries(m.stagesCoreUsPerRead)
+      .map(([name, us]) => `${name} ${fmt(us, 2)}`)
+      .join(', ');
+    out.push(
+      `catch-up in full flow (${fmt(m.seconds, 1)} s): the machine ${fmt(m.busyCores, 2)} cores busy` +
+        `${m.stealCores >= 0.01 ? ` (${fmt(m.stealCores, 2)} stolen)` : ''}, ${fmt(m.coreUsPerRead, 2)} CPU µs per read ` +
+        `all told: ${stages}; PostgreSQL ${fmt(m.postgresCoreUsPerRead, 2)}, Kafka (Java) ${fmt(m.javaCoreUsPerRead, 2)}, ` +
+        `the rest ${fmt(m.otherCoreUsPerRead, 2)}`,
+    );
+  }
+  if (r.kafkaConsumeHalf && r.baselines) {
+    const h = r.kafkaConsumeHalf;
+    const raw = r.baselines.kafkaConsumeMachine;
+    out.push(
+      `÷ raw consume ≥ 0.5 is ${fmt(h.readsPerSec)} reads/s: on ${fmt(h.cores)} cores, at most ` +
+        `${fmt(h.coreUsPerReadAllowed, 2)} CPU µs per read with every process together` +
+        (h.catchUpCoreUsPerRead === null
+          ? ''
+          : `; the catch-up spent ${fmt(h.catchUpCoreUsPerRead, 2)} (${fmt(h.catchUpCoreUsPerRead / h.coreUsPerReadAllowed, 1)}×)`) +
+        `; the raw consume ${fmt(raw.coreUsPerRead, 2)} (${fmt(raw.busyCores, 2)} cores busy)`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }

@@ -357,6 +357,11 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         underLoad['sink']!.steadyReadsPerSec * (Number(counts?.observations ?? 0) / Math.max(1, raw.reads));
       result.baselines = {
         kafkaConsumeReadsPerSec: raw.readsPerSec,
+        kafkaConsumeMachine: {
+          busyCores: raw.machine.busyCores,
+          stealCores: raw.machine.stealCores,
+          coreUsPerRead: raw.machine.coreUsPerRead,
+        },
         copyRowsPerSec: copy.rowsPerSec,
         copyRows: copy.rows,
         mqttReadsPerSec: mqttRaw.readsPerSec,
@@ -380,6 +385,14 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         kafkaConsumeCatchUp: catchUp.readsPerSec / raw.readsPerSec,
         copy: copy.rowsPerSec > 0 ? observationsPerSec / copy.rowsPerSec : 0,
         mqtt: mqttRaw.readsPerSec > 0 ? sustainedReadsPerSec / mqttRaw.readsPerSec : 0,
+      };
+      const halfRate = 0.5 * raw.readsPerSec;
+      result.kafkaConsumeHalf = {
+        readsPerSec: halfRate,
+        cores: raw.machine.cores,
+        coreUsPerReadAllowed: halfRate > 0 ? (raw.machine.cores * 1e6) / halfRate : 0,
+        catchUpCoreUsPerRead: catchUp.machine?.coreUsPerRead ?? null,
+        rawConsumeCoreUsPerRead: raw.machine.coreUsPerRead,
       };
     }
     return result;

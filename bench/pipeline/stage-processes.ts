@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { parsePidStat } from './machine-cpu.js';
 
 const BIN = fileURLToPath(new URL('../../bin/bondtrack.js', import.meta.url));
 /** Linux USER_HZ: /proc/PID/stat counts CPU time in these ticks (100 on every Linux we run). */
@@ -14,14 +15,11 @@ export interface ProcessUsage {
 
 /** CPU seconds (user + system) and peak RSS (VmHWM) of a live process, from /proc. */
 export async function readUsage(pid: number): Promise<ProcessUsage> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may contain spaces: utime and stime
-  // are fields 14 and 15 of proc(5), i.e. 12th and 13th after the closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
+  const stat = parsePidStat(await readFile(`/proc/${pid}/stat`, 'utf8'));
+  if (!stat) throw new Error(`/proc/${pid}/stat: cannot read its CPU time`);
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const hwmKb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0);
-  return { cpuSec: ticks / CLOCK_TICKS_PER_SEC, peakRssMb: hwmKb / 1024 };
+  return { cpuSec: stat.ticks / CLOCK_TICKS_PER_SEC, peakRssMb: hwmKb / 1024 };
 }
 
 /** One `bondtrack pipeline STAGE` child process. */

@@ -64,7 +64,9 @@ export function benchCommand(): Command {
         "to drain, the throughput and latency bottleneck stages, the issue's goals met or not, " +
         'and raw baselines (kafkajs consume, COPY, MQTT publish/subscribe) with ours ÷ raw, and a ' +
         'catch-up: dedup, locate and sink again from nothing over the same raw topic with nothing ' +
-        'else running, the like-for-like counterpart of the raw consume, with CPU per read per stage. Latency ' +
+        'else running, the like-for-like counterpart of the raw consume, with CPU per read per stage and ' +
+        "where the machine's cores went in its full flow (the stages, PostgreSQL, Kafka, the rest), " +
+        'against the CPU per read that ours ÷ raw consume ≥ 0.5 would allow on those cores. Latency ' +
         'is from the deciding read (the newest read of the evidence locate decided on) to the stored ' +
         'zone event, for the events decided on reads of the steady half of the load (the window the ' +
         'rates are taken over), and again over the whole run, start-up included. --rate max measures capacity: publish as fast as the bridge takes it. By default ' +

@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +91,28 @@ describe('reader flood through bridge, dedup, locate and sink', () => {
       catchUp.readsPerSec / result.baselines!.kafkaConsumeReadsPerSec,
       9,
     );
+    // Where the cores went in the catch-up's full flow, and what the ratio goal asks of them.
+    const cores = cpus().length;
+    const machine = catchUp.machine!;
+    expect(machine.seconds).toBeGreaterThan(0);
+    expect(machine.busyCores).toBeGreaterThan(0);
+    expect(machine.busyCores).toBeLessThanOrEqual(cores);
+    expect(Object.keys(machine.stagesCoreUsPerRead).sort()).toEqual(['dedup', 'locate', 'sink']);
+    expect(machine.stagesCoreUsPerRead['dedup']).toBeGreaterThan(0);
+    expect(machine.coreUsPerRead).toBeGreaterThan(0);
+    // The sink's PostgreSQL and the broker (on Java) run on this machine, and worked meanwhile.
+    expect(machine.postgresCoreUsPerRead).toBeGreaterThan(0);
+    expect(machine.javaCoreUsPerRead).toBeGreaterThan(0);
+    const rawMachine = result.baselines!.kafkaConsumeMachine;
+    expect(rawMachine.busyCores).toBeGreaterThan(0);
+    expect(rawMachine.busyCores).toBeLessThanOrEqual(cores);
+    expect(rawMachine.coreUsPerRead).toBeGreaterThan(0);
+    const half = result.kafkaConsumeHalf!;
+    expect(half.cores).toBe(cores);
+    expect(half.readsPerSec).toBeCloseTo(result.baselines!.kafkaConsumeReadsPerSec / 2, 6);
+    expect(half.coreUsPerReadAllowed).toBeCloseTo((cores * 1e6) / half.readsPerSec, 6);
+    expect(half.catchUpCoreUsPerRead).toBe(machine.coreUsPerRead);
+    expect(half.rawConsumeCoreUsPerRead).toBe(rawMachine.coreUsPerRead);
     // Both runs' schemas and topics are gone afterwards.
     const db = new pg.Client({ connectionString: services.databaseUrl });
     await db.connect();
